@@ -1,0 +1,1 @@
+"""Credit Consumption Report: an exact ledger of campaign messages and the reports over it."""

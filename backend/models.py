@@ -1,0 +1,195 @@
+"""Tables only. Reports derive every number from `Message`; nothing here aggregates."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom, MessageOutcome
+
+# Ids of the business hierarchy are the upstream system's ids (`org-1`, `c-42`), shown as-is.
+ID_LENGTH = 64
+
+
+class Organization(Model):
+    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    name = fields.CharField(max_length=200)
+    timezone = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "organization"
+
+
+class Zone(Model):
+    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="zones", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    name = fields.CharField(max_length=200)
+
+    class Meta:
+        table = "zone"
+
+
+class Center(Model):
+    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="centers", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    zone: fields.ForeignKeyNullableRelation[Zone] = fields.ForeignKeyField(
+        "models.Zone", related_name="centers", null=True, on_delete=fields.RESTRICT
+    )
+    zone_id: str | None
+    name = fields.CharField(max_length=200)
+    timezone = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "center"
+
+
+class CreditSource(Model):
+    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="credit_sources", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    name = fields.CharField(max_length=200)
+
+    class Meta:
+        table = "credit_source"
+
+
+class Campaign(Model):
+    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="campaigns", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    name = fields.CharField(max_length=200)
+    type = fields.CharEnumField(CampaignType, max_length=16)
+    created_from = fields.CharEnumField(CreatedFrom, max_length=16)
+    # The organization, zone or center the campaign was created from; it reaches every center
+    # under that unit (a polymorphic reference, so no foreign key).
+    owner_id = fields.CharField(max_length=ID_LENGTH)
+    channel = fields.CharEnumField(Channel, max_length=16)
+    credit_source: fields.ForeignKeyRelation[CreditSource] = fields.ForeignKeyField(
+        "models.CreditSource", related_name="campaigns", on_delete=fields.RESTRICT
+    )
+    credit_source_id: str
+    status = fields.CharEnumField(CampaignStatus, max_length=16)
+
+    class Meta:
+        table = "campaign"
+
+
+class Message(Model):
+    """One attempt by one campaign to reach one guest at one center."""
+
+    id = fields.BigIntField(pk=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="messages", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    external_id = fields.CharField(max_length=128)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="messages", on_delete=fields.RESTRICT
+    )
+    campaign_id: str
+    center: fields.ForeignKeyRelation[Center] = fields.ForeignKeyField(
+        "models.Center", related_name="messages", on_delete=fields.RESTRICT
+    )
+    center_id: str
+    guest_id = fields.CharField(max_length=128)
+    sent_at = fields.DatetimeField()
+    # The calendar date of `sent_at` in the center's time zone, fixed at ingest so every
+    # filter and bucket is a plain indexed comparison.
+    business_date = fields.DateField()
+    outcome = fields.CharEnumField(MessageOutcome, max_length=16)
+    # Credits in ten-thousandths: integers sum exactly on every database (SQLite sums
+    # DECIMAL text as binary floats), and the ledger accepts at most four decimal places.
+    credits_e4 = fields.BigIntField()
+    reported_at = fields.DatetimeField()
+
+    class Meta:
+        table = "message"
+        unique_together = (("organization", "external_id"),)
+        indexes = (
+            Index(fields=("campaign_id", "business_date"), name="message_campaign_date"),
+            Index(fields=("center_id", "business_date"), name="message_center_date"),
+        )
+
+
+class ApiToken(Model):
+    """A bearer token for integrators: only a digest of the secret is stored."""
+
+    id = fields.IntField(pk=True)
+    digest = fields.CharField(max_length=64, unique=True)
+    label = fields.CharField(max_length=200, default="")
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    organization_id: str
+    zone_id = fields.CharField(max_length=ID_LENGTH, null=True)
+    center_id = fields.CharField(max_length=ID_LENGTH, null=True)
+    can_write = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+
+class User(Model):
+    """A person who signs in to the web app, with the same scope as a token."""
+
+    id = fields.IntField(pk=True)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="users", on_delete=fields.CASCADE
+    )
+    organization_id: str
+    zone_id = fields.CharField(max_length=ID_LENGTH, null=True)
+    center_id = fields.CharField(max_length=ID_LENGTH, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class IngestBatch(Model):
+    """Audit trail: who recorded which batch, when, and what it changed."""
+
+    id = fields.BigIntField(pk=True)
+    organization_id = fields.CharField(max_length=ID_LENGTH, null=True)
+    actor = fields.CharField(max_length=200)
+    received_at = fields.DatetimeField(auto_now_add=True)
+    received = fields.IntField()
+    inserted = fields.IntField()
+    updated = fields.IntField()
+    unchanged = fields.IntField()
+
+    class Meta:
+        table = "ingest_batch"
+
+
+class Session(Model):
+    """A signed-in web app session: the cookie carries its secret, the table a digest."""
+
+    id = fields.BigIntField(pk=True)
+    digest = fields.CharField(max_length=64, unique=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    user_id: int
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "app_session"
