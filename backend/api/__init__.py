@@ -1,0 +1,1 @@
+"""The GraphQL API: parsing, authorisation and mapping of report rows to schema types."""

@@ -1,0 +1,46 @@
+"""The per-request context: who is asking, their organization, and request-scoped loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from backend.api.dataloaders import Loaders
+from backend.errors import Forbidden, Unauthenticated
+from backend.hierarchy import OrgHierarchy, Scope, load_hierarchy
+from backend.principal import Principal
+
+
+@dataclass
+class Context:
+    request: Request | None
+    response: Response | None
+    principal: Principal | None
+    # Created per request: a shared loader would leak one tenant's rows into another's request.
+    loaders: Loaders = field(default_factory=Loaders)
+    _hierarchy: OrgHierarchy | None = None
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise Unauthenticated(
+                "Sign in, or send an API token as `Authorization: Bearer <token>`."
+            )
+        return self.principal
+
+    def require_writer(self) -> Principal:
+        principal = self.require_principal()
+        if not principal.can_write:
+            raise Forbidden("This token can only read; create one with --write to record messages.")
+        return principal
+
+    async def hierarchy(self) -> OrgHierarchy:
+        if self._hierarchy is None:
+            self._hierarchy = await load_hierarchy(self.require_principal().organization_id)
+        return self._hierarchy
+
+    async def scope(self, zone_id: str | None = None, center_id: str | None = None) -> Scope:
+        principal = self.require_principal()
+        hierarchy = await self.hierarchy()
+        return hierarchy.narrow(principal.zone_id, principal.center_id, zone_id, center_id)

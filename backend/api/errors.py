@@ -1,0 +1,64 @@
+"""How errors leave the API: every one with a message and `extensions.code`, none with a trace.
+
+Errors the product raises on purpose (`ProductError`) keep their message and code. Errors from
+parsing, validation and variable coercion are the client's and get a code by kind. Anything
+else is a bug or an outage: the client gets a code and a request id, the log gets the detail.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from tortoise.exceptions import DBConnectionError
+
+from backend.errors import ProductError
+from backend.ledger import BatchRejected
+
+logger = logging.getLogger("credit_report.api")
+
+
+def _code_for_request_error(error: GraphQLError) -> str:
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def _is_outage(error: BaseException) -> bool:
+    return isinstance(error, DBConnectionError | ConnectionError | OSError | TimeoutError)
+
+
+def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    formatted: dict[str, Any] = {"message": error.message}
+    if error.locations:
+        formatted["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
+    if error.path is not None:
+        formatted["path"] = error.path
+    original = error.original_error
+    extensions: dict[str, Any]
+    if isinstance(original, ProductError):
+        formatted["message"] = str(original)
+        extensions = {"code": original.code}
+        if isinstance(original, BatchRejected):
+            extensions["rows"] = [{"index": e.index, "reason": e.reason} for e in original.errors]
+    elif original is None or isinstance(original, GraphQLError):
+        extensions = dict(error.extensions or {})
+        extensions.setdefault("code", _code_for_request_error(error))
+    elif error.path is None:
+        # Raised while coercing input (a scalar's parser): the client's input is at fault.
+        extensions = {"code": "BAD_USER_INPUT"}
+    elif _is_outage(original):
+        logger.warning("request %s: database unavailable: %r", request_id, original)
+        formatted["message"] = "The service is temporarily unavailable; retry shortly."
+        extensions = {"code": "UNAVAILABLE", "requestId": request_id}
+    else:
+        logger.error("request %s failed", request_id, exc_info=original)
+        formatted["message"] = "Internal server error."
+        extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+    formatted["extensions"] = extensions
+    return formatted

@@ -1,0 +1,78 @@
+"""The schema: root fields wired to thin resolvers, with limits and error handling."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter
+from strawberry.types import ExecutionContext
+
+from backend.api.limits import QueryLimits
+from backend.api.resolvers import (
+    resolve_campaign,
+    resolve_campaigns,
+    resolve_record_messages,
+    resolve_viewer,
+)
+from backend.api.types import Campaign, CampaignConnection, RecordMessagesResult, Viewer
+
+MAX_ALIASES = 30
+MAX_TOKENS = 5_000
+
+
+@strawberry.type
+class Query:
+    campaigns: CampaignConnection = strawberry.field(
+        resolver=resolve_campaigns,
+        description=(
+            "The campaign report: campaigns reaching the caller's scope, with their numbers over "
+            "`dateRange` (all time when absent). `zoneId`/`centerId` narrow an organization or "
+            "zone scope. Ordered by credits consumed, descending, unless `orderBy` says "
+            "otherwise. `first` defaults to 50 and may be at most 200."
+        ),
+    )
+    campaign: Campaign | None = strawberry.field(
+        resolver=resolve_campaign,
+        description="One campaign in scope, or null (also when it exists outside the scope).",
+    )
+    viewer: Viewer = strawberry.field(
+        resolver=resolve_viewer,
+        description="The caller's organization, scope, and what it can pick from.",
+    )
+
+
+@strawberry.type
+class Mutation:
+    record_messages: RecordMessagesResult = strawberry.field(
+        resolver=resolve_record_messages,
+        description=(
+            "Record a batch of messages (at most 10,000) atomically and idempotently: replays "
+            "change nothing, a newer `reportedAt` restates outcome and credits. A batch with any "
+            "bad row stores nothing and fails with code INVALID_MESSAGES and `extensions.rows`, "
+            "each `{index, reason}`. Needs a token created with --write."
+        ),
+    )
+
+
+class ReportSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Expected errors are the client's business; only the unexpected ones are logged (by
+        # `format_error`, with the request id the client sees).
+        return None
+
+
+schema = ReportSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        QueryLimits,
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ],
+)
+
+
+def export_schema() -> str:
+    return schema.as_str() + "\n"

@@ -1,0 +1,48 @@
+"""The Starlette application: the GraphQL API, the web app's static files, and the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from backend.api.view import GraphQLView
+from backend.db import close_database, open_database
+from backend.settings import Settings
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+
+
+async def health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
+    """Build the app. Tests that already hold a database pass `manage_database=False`."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_database:
+            await open_database(settings.database_url)
+        try:
+            yield
+        finally:
+            if manage_database:
+                await close_database()
+
+    graphql = GraphQLView()
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", health),
+    ]
+    if FRONTEND_DIR.is_dir():
+        routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"))
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    return app

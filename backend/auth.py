@@ -1,0 +1,90 @@
+"""Principals and API tokens: who is asking, and which part of an organization they see."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from starlette.requests import Request
+
+from backend.errors import NotFound, ProductError
+from backend.models import ApiToken, Center, Organization, Zone
+from backend.principal import Principal
+from backend.sessions import principal_for_session
+
+TOKEN_PREFIX = "crt_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def digest(secret: str) -> str:
+    """Tokens are 256 random bits, so one SHA-256 suffices (no slow hash needed to resist
+    guessing), and lookups stay a single indexed equality."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def validate_scope(organization_id: str, zone_id: str | None, center_id: str | None) -> None:
+    if zone_id is not None and center_id is not None:
+        raise ProductError("Give a zone or a center, not both.", code="INVALID_SCOPE")
+    if not await Organization.exists(id=organization_id):
+        raise NotFound(f"Unknown organization {organization_id!r}.")
+    if zone_id is not None and not await Zone.exists(id=zone_id, organization_id=organization_id):
+        raise NotFound(f"Unknown zone {zone_id!r} in organization {organization_id!r}.")
+    if center_id is not None and not await Center.exists(
+        id=center_id, organization_id=organization_id
+    ):
+        raise NotFound(f"Unknown center {center_id!r} in organization {organization_id!r}.")
+
+
+async def create_token(
+    organization_id: str,
+    *,
+    zone_id: str | None = None,
+    center_id: str | None = None,
+    can_write: bool = False,
+    label: str = "",
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Store a new token and return it with its secret, which is never stored or shown again."""
+    await validate_scope(organization_id, zone_id, center_id)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = await ApiToken.create(
+        digest=digest(secret),
+        label=label,
+        organization_id=organization_id,
+        zone_id=zone_id,
+        center_id=center_id,
+        can_write=can_write,
+        expires_at=expires_at,
+    )
+    return token, secret
+
+
+async def principal_for_token(secret: str) -> Principal | None:
+    token = await ApiToken.get_or_none(digest=digest(secret))
+    now = datetime.now(UTC)
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        # Recorded once a minute at most: a write on every poll would cost more than the read.
+        await ApiToken.filter(id=token.id).update(last_used_at=now)
+    return Principal(
+        organization_id=token.organization_id,
+        zone_id=token.zone_id,
+        center_id=token.center_id,
+        can_write=token.can_write,
+        actor=f"token:{token.id}",
+    )
+
+
+async def authenticate(request: Request) -> Principal | None:
+    """The bearer token if one is sent (a bad one is not retried as a cookie), else the session."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        return await principal_for_token(secret.strip())
+    return await principal_for_session(request)

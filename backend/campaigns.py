@@ -1,0 +1,238 @@
+"""The campaign report: which campaigns a scope sees, filtered, ordered and paged.
+
+Campaign rows are few (hundreds per organization) while messages are many, so the database
+aggregates messages per campaign in one statement and the filtering, ordering and keyset
+paging over those rows happen here, where every report column is at hand.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
+from backend.errors import ProductError
+from backend.hierarchy import OrgHierarchy, Scope
+from backend.models import Campaign, CreditSource
+from backend.reports import NO_USAGE, DateWindow, Usage, usage_by_campaign, usage_totals
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: str
+    name: str
+    type: CampaignType
+    created_from: CreatedFrom
+    owner_id: str
+    channel: Channel
+    credit_source_id: str
+    credit_source_name: str
+    status: CampaignStatus
+
+
+class SortKey(StrEnum):
+    NAME = "NAME"
+    TYPE = "TYPE"
+    CREATED_FROM = "CREATED_FROM"
+    TARGETED_GUESTS = "TARGETED_GUESTS"
+    PROCESSED = "PROCESSED"
+    CREDITS_CONSUMED = "CREDITS_CONSUMED"
+    CHANNEL = "CHANNEL"
+    CREDIT_SOURCE = "CREDIT_SOURCE"
+    STATUS = "STATUS"
+
+
+@dataclass(frozen=True)
+class CampaignOrderSpec:
+    key: SortKey = SortKey.CREDITS_CONSUMED
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class CampaignFilterSpec:
+    channels: frozenset[Channel] | None = None
+    types: frozenset[CampaignType] | None = None
+    created_from: frozenset[CreatedFrom] | None = None
+    statuses: frozenset[CampaignStatus] | None = None
+    credit_source_ids: frozenset[str] | None = None
+    name_contains: str | None = None
+    active_only: bool = False
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    campaign: CampaignRow
+    usage: Usage
+    cursor: str
+
+
+@dataclass(frozen=True)
+class CampaignPage:
+    rows: list[ReportRow]
+    total_count: int
+    has_next_page: bool
+    has_previous_page: bool
+    totals: Usage
+    scope: Scope
+    window: DateWindow | None = field(default=None)
+
+
+async def visible_campaigns(hierarchy: OrgHierarchy, scope: Scope) -> list[CampaignRow]:
+    """Campaigns reaching at least one center of the scope."""
+    sources = dict(
+        await CreditSource.filter(organization_id=hierarchy.organization_id).values_list(
+            "id", "name"
+        )
+    )
+    visible: list[CampaignRow] = []
+    for campaign in await Campaign.filter(organization_id=hierarchy.organization_id):
+        reached = hierarchy.centers_reached(campaign.created_from, campaign.owner_id)
+        if not reached or (scope.center_ids is not None and not reached & scope.center_ids):
+            continue
+        visible.append(
+            CampaignRow(
+                id=campaign.id,
+                name=campaign.name,
+                type=campaign.type,
+                created_from=campaign.created_from,
+                owner_id=campaign.owner_id,
+                channel=campaign.channel,
+                credit_source_id=campaign.credit_source_id,
+                credit_source_name=str(sources.get(campaign.credit_source_id, "")),
+                status=campaign.status,
+            )
+        )
+    return visible
+
+
+def _matches(row: CampaignRow, usage: Usage, spec: CampaignFilterSpec) -> bool:
+    if spec.channels is not None and row.channel not in spec.channels:
+        return False
+    if spec.types is not None and row.type not in spec.types:
+        return False
+    if spec.created_from is not None and row.created_from not in spec.created_from:
+        return False
+    if spec.statuses is not None and row.status not in spec.statuses:
+        return False
+    if spec.credit_source_ids is not None and row.credit_source_id not in spec.credit_source_ids:
+        return False
+    if spec.name_contains and spec.name_contains.casefold() not in row.name.casefold():
+        return False
+    return not (spec.active_only and usage == NO_USAGE)
+
+
+_SORT_VALUE: dict[SortKey, Callable[[CampaignRow, Usage], str | int]] = {
+    SortKey.NAME: lambda c, u: c.name.casefold(),
+    SortKey.TYPE: lambda c, u: c.type.value,
+    SortKey.CREATED_FROM: lambda c, u: c.created_from.value,
+    SortKey.TARGETED_GUESTS: lambda c, u: u.targeted_guests,
+    SortKey.PROCESSED: lambda c, u: u.processed,
+    SortKey.CREDITS_CONSUMED: lambda c, u: u.credits_e4,
+    SortKey.CHANNEL: lambda c, u: c.channel.value,
+    SortKey.CREDIT_SOURCE: lambda c, u: c.credit_source_name.casefold(),
+    SortKey.STATUS: lambda c, u: c.status.value,
+}
+
+
+_NUMERIC_KEYS = frozenset({SortKey.TARGETED_GUESTS, SortKey.PROCESSED, SortKey.CREDITS_CONSUMED})
+
+
+def _compare(order: CampaignOrderSpec, a: tuple[Any, str], b: tuple[Any, str]) -> int:
+    """Order by the value in the asked direction, then by id ascending: a total, stable order."""
+    if a[0] != b[0]:
+        less = a[0] < b[0]
+        return (1 if less else -1) if order.descending else (-1 if less else 1)
+    return (a[1] > b[1]) - (a[1] < b[1])
+
+
+def encode_cursor(order: CampaignOrderSpec, value: str | int, campaign_id: str) -> str:
+    payload = json.dumps([order.key.value, order.descending, value, campaign_id])
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+def decode_cursor(cursor: str, order: CampaignOrderSpec) -> tuple[str | int, str]:
+    bad = ProductError(f"Malformed cursor {cursor[:80]!r}.", code="INVALID_CURSOR")
+    try:
+        key, descending, value, campaign_id = json.loads(base64.urlsafe_b64decode(cursor))
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise bad from None
+    if not isinstance(value, str | int) or not isinstance(campaign_id, str):
+        raise bad
+    if key != order.key.value or descending != order.descending:
+        raise ProductError(
+            "This cursor belongs to another ordering; start again without `after`.",
+            code="INVALID_CURSOR",
+        )
+    return value, campaign_id
+
+
+def _page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0:
+        raise ProductError("`first` must not be negative.", code="INVALID_PAGE_SIZE")
+    if first > MAX_PAGE_SIZE:
+        raise ProductError(
+            f"`first` is {first}; a page holds at most {MAX_PAGE_SIZE} campaigns.",
+            code="PAGE_SIZE_TOO_LARGE",
+        )
+    return first
+
+
+async def campaign_report(
+    hierarchy: OrgHierarchy,
+    scope: Scope,
+    window: DateWindow | None,
+    spec: CampaignFilterSpec,
+    order: CampaignOrderSpec,
+    first: int | None,
+    after: str | None,
+) -> CampaignPage:
+    size = _page_size(first)
+    position = decode_cursor(after, order) if after else None
+    numeric = order.key in _NUMERIC_KEYS
+    if position is not None and isinstance(position[0], int) is not numeric:
+        raise ProductError(f"Malformed cursor {after!r}.", code="INVALID_CURSOR")
+    campaigns = await visible_campaigns(hierarchy, scope)
+    usage = await usage_by_campaign([c.id for c in campaigns], scope, window)
+    matched = [
+        (c, usage.get(c.id, NO_USAGE))
+        for c in campaigns
+        if _matches(c, usage.get(c.id, NO_USAGE), spec)
+    ]
+    sort_value = _SORT_VALUE[order.key]
+    keyed = [((sort_value(c, u), c.id), c, u) for c, u in matched]
+    compare = functools.partial(_compare, order)
+    keyed.sort(key=functools.cmp_to_key(lambda x, y: compare(x[0], y[0])))
+    start = 0
+    if position is not None:
+        start = next(
+            (i for i, (key, _, _) in enumerate(keyed) if compare(key, position) > 0), len(keyed)
+        )
+    page = keyed[start : start + size]
+    totals = await usage_totals([c.id for c, _ in matched], scope, window)
+    return CampaignPage(
+        rows=[ReportRow(c, u, encode_cursor(order, key[0], c.id)) for key, c, u in page],
+        total_count=len(keyed),
+        has_next_page=start + size < len(keyed),
+        has_previous_page=start > 0,
+        totals=totals,
+        scope=scope,
+        window=window,
+    )
+
+
+async def campaign_in_scope(
+    hierarchy: OrgHierarchy, scope: Scope, campaign_id: str
+) -> CampaignRow | None:
+    """The campaign if the scope sees it; `None` alike for missing and out-of-scope ones."""
+    return next((c for c in await visible_campaigns(hierarchy, scope) if c.id == campaign_id), None)

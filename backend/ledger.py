@@ -1,0 +1,392 @@
+"""Ingest: the one path by which messages enter the ledger (the API and the importer share it).
+
+A batch is validated whole, then applied in one transaction with an upsert keyed by
+`(organization, externalId)` that only lets a strictly newer `reportedAt` replace the stored
+outcome and credits. Replays, duplicates and out-of-order delivery therefore converge on the
+same rows, and concurrent batches cannot double-count because the database, not this process,
+decides which write wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from backend.enums import CreatedFrom, MessageOutcome
+from backend.errors import ProductError
+from backend.models import Campaign, Center, IngestBatch, Message
+from backend.sql import placeholders
+
+CREDIT_PLACES = 4
+CREDIT_SCALE = 10**CREDIT_PLACES
+MAX_ID_LENGTH = 128
+MAX_BATCH_SIZE = 10_000
+# Rows per INSERT statement: well under SQLite's 32,766 bound parameters (10 per row).
+_ROWS_PER_STATEMENT = 500
+_REQUIRED = ("externalId", "campaignId", "centerId", "guestId", "sentAt", "outcome", "credits")
+
+
+@dataclass(frozen=True)
+class WriteScope:
+    """Who may write what: an API principal's organization and centers, or the trusted importer."""
+
+    organization_id: str | None
+    center_ids: frozenset[str] | None
+
+
+TRUSTED_IMPORT = WriteScope(organization_id=None, center_ids=None)
+
+
+@dataclass(frozen=True)
+class RowError:
+    index: int
+    reason: str
+
+
+class BatchRejected(ProductError):
+    """Nothing was stored; every bad row is named."""
+
+    code = "INVALID_MESSAGES"
+
+    def __init__(self, errors: Sequence[RowError]) -> None:
+        self.errors = sorted(errors, key=lambda e: e.index)
+        shown = "; ".join(f"row {e.index}: {e.reason}" for e in self.errors[:20])
+        more = f"; and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
+        super().__init__(
+            f"Batch rejected, nothing stored ({len(self.errors)} bad rows): {shown}{more}"
+        )
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    external_id: str
+    campaign_id: str
+    center_id: str
+    guest_id: str
+    sent_at: datetime
+    outcome: MessageOutcome
+    credits_e4: int
+    reported_at: datetime
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class _RowProblem(ValueError):
+    pass
+
+
+def credits_to_e4(value: Any) -> int:
+    """Parse a credit amount exactly: non-negative, finite, at most four decimal places."""
+    if isinstance(value, bool) or isinstance(value, float):
+        # A binary float has already lost exactness; insist on a string or an integer.
+        raise _RowProblem("credits must be a decimal string or an integer, not a float")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise _RowProblem(f"credits {value!r} is not a decimal number") from None
+    if not amount.is_finite():
+        raise _RowProblem(f"credits {value!r} is not a finite number")
+    if amount < 0:
+        raise _RowProblem(f"credits {value!r} is negative")
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite decimals have an integer exponent
+    if exponent < -CREDIT_PLACES and amount != amount.quantize(Decimal(1).scaleb(-CREDIT_PLACES)):
+        raise _RowProblem(f"credits {value!r} has more than {CREDIT_PLACES} decimal places")
+    scaled = amount * CREDIT_SCALE
+    if scaled >= 2**62:
+        raise _RowProblem(f"credits {value!r} is too large")
+    return int(scaled)
+
+
+def e4_to_credits(value: int) -> Decimal:
+    return (Decimal(value) / CREDIT_SCALE).quantize(Decimal(1).scaleb(-CREDIT_PLACES))
+
+
+def parse_instant(value: Any, field: str) -> datetime:
+    if isinstance(value, datetime):
+        instant = value
+    elif isinstance(value, str):
+        try:
+            instant = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _RowProblem(f"{field} {value!r} is not an ISO 8601 date-time") from None
+    else:
+        raise _RowProblem(f"{field} must be an ISO 8601 date-time string")
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise _RowProblem(f"{field} {value!r} has no UTC offset; send e.g. +05:30 or Z")
+    return instant.astimezone(UTC)
+
+
+def _identifier(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _RowProblem(f"{key} must be a non-empty string")
+    if len(value) > MAX_ID_LENGTH:
+        raise _RowProblem(f"{key} is longer than {MAX_ID_LENGTH} characters")
+    return value
+
+
+def parse_message(raw: Mapping[str, Any]) -> ParsedMessage:
+    missing = [key for key in _REQUIRED if raw.get(key) is None]
+    if missing:
+        raise _RowProblem("missing " + ", ".join(missing))
+    unknown = sorted(set(raw) - {*_REQUIRED, "reportedAt"})
+    if unknown:
+        raise _RowProblem("unknown field " + ", ".join(unknown))
+    try:
+        outcome = MessageOutcome(raw["outcome"])
+    except ValueError:
+        allowed = ", ".join(o.value for o in MessageOutcome)
+        raise _RowProblem(f"outcome {raw['outcome']!r} is not one of {allowed}") from None
+    sent_at = parse_instant(raw["sentAt"], "sentAt")
+    reported = raw.get("reportedAt")
+    return ParsedMessage(
+        external_id=_identifier(raw, "externalId"),
+        campaign_id=_identifier(raw, "campaignId"),
+        center_id=_identifier(raw, "centerId"),
+        guest_id=_identifier(raw, "guestId"),
+        sent_at=sent_at,
+        outcome=outcome,
+        credits_e4=credits_to_e4(raw["credits"]),
+        reported_at=sent_at if reported is None else parse_instant(reported, "reportedAt"),
+    )
+
+
+def business_date(sent_at: datetime, timezone: str) -> date:
+    """The calendar date at the center when the message was sent (daylight saving included)."""
+    return sent_at.astimezone(ZoneInfo(timezone)).date()
+
+
+def _identity(message: ParsedMessage) -> tuple[str, str, str, datetime]:
+    return (message.campaign_id, message.center_id, message.guest_id, message.sent_at)
+
+
+_CONFLICT = (
+    "externalId {id!r} is already recorded for another campaign, center, guest or sentAt; "
+    "only outcome and credits may be restated"
+)
+
+
+@dataclass(frozen=True)
+class _Validated:
+    organization_id: str
+    message: ParsedMessage
+    business_date: date
+
+
+async def _validate(
+    rows: Sequence[Mapping[str, Any]], scope: WriteScope
+) -> tuple[list[tuple[int, _Validated]], list[RowError]]:
+    errors: list[RowError] = []
+    parsed: list[tuple[int, ParsedMessage]] = []
+    for index, raw in enumerate(rows):
+        try:
+            if not isinstance(raw, Mapping):
+                raise _RowProblem("a message must be an object")
+            parsed.append((index, parse_message(raw)))
+        except _RowProblem as problem:
+            errors.append(RowError(index, str(problem)))
+
+    campaign_ids = {m.campaign_id for _, m in parsed}
+    center_ids = {m.center_id for _, m in parsed}
+    campaigns = {c.id: c for c in await Campaign.filter(id__in=campaign_ids)}
+    centers = {c.id: c for c in await Center.filter(id__in=center_ids)}
+
+    valid: list[tuple[int, _Validated]] = []
+    for index, message in parsed:
+        campaign = campaigns.get(message.campaign_id)
+        if campaign is None or (
+            scope.organization_id is not None and campaign.organization_id != scope.organization_id
+        ):
+            errors.append(RowError(index, f"unknown campaign {message.campaign_id!r}"))
+            continue
+        center = centers.get(message.center_id)
+        if (
+            center is None
+            or center.organization_id != campaign.organization_id
+            or (scope.center_ids is not None and center.id not in scope.center_ids)
+        ):
+            errors.append(RowError(index, f"unknown center {message.center_id!r}"))
+            continue
+        if not _reaches(campaign, center):
+            errors.append(
+                RowError(
+                    index,
+                    f"campaign {campaign.id!r} does not reach center {center.id!r}",
+                )
+            )
+            continue
+        valid.append(
+            (
+                index,
+                _Validated(
+                    campaign.organization_id,
+                    message,
+                    business_date(message.sent_at, center.timezone),
+                ),
+            )
+        )
+    return valid, errors
+
+
+def _reaches(campaign: Campaign, center: Center) -> bool:
+    if campaign.created_from is CreatedFrom.ORGANIZATION:
+        return center.organization_id == campaign.owner_id
+    if campaign.created_from is CreatedFrom.ZONE:
+        return center.zone_id == campaign.owner_id
+    return center.id == campaign.owner_id
+
+
+def _collapse_duplicates(
+    valid: list[tuple[int, _Validated]], errors: list[RowError]
+) -> dict[tuple[str, str], _Validated]:
+    """One row per message: the newest `reportedAt` wins, the first of equals stays."""
+    latest: dict[tuple[str, str], _Validated] = {}
+    for index, row in valid:
+        key = (row.organization_id, row.message.external_id)
+        kept = latest.get(key)
+        if kept is None:
+            latest[key] = row
+        elif _identity(kept.message) != _identity(row.message):
+            errors.append(RowError(index, _CONFLICT.format(id=row.message.external_id)))
+        elif row.message.reported_at > kept.message.reported_at:
+            latest[key] = row
+    return latest
+
+
+async def _check_stored_identities(
+    latest: dict[tuple[str, str], _Validated], indexes: dict[tuple[str, str], int]
+) -> tuple[list[RowError], set[tuple[str, str]]]:
+    """Reject restatements that change who, where or when; return the keys already stored."""
+    errors: list[RowError] = []
+    stored_keys: set[tuple[str, str]] = set()
+    by_org: dict[str, list[str]] = {}
+    for org, external_id in latest:
+        by_org.setdefault(org, []).append(external_id)
+    for org, external_ids in by_org.items():
+        for start in range(0, len(external_ids), _ROWS_PER_STATEMENT):
+            chunk = external_ids[start : start + _ROWS_PER_STATEMENT]
+            stored = await Message.filter(organization_id=org, external_id__in=chunk).values(
+                "external_id", "campaign_id", "center_id", "guest_id", "sent_at"
+            )
+            for row in stored:
+                key = (org, row["external_id"])
+                stored_keys.add(key)
+                identity = (row["campaign_id"], row["center_id"], row["guest_id"], row["sent_at"])
+                if identity != _identity(latest[key].message):
+                    errors.append(RowError(indexes[key], _CONFLICT.format(id=row["external_id"])))
+    return errors, stored_keys
+
+
+_COLUMNS = (
+    "organization_id",
+    "external_id",
+    "campaign_id",
+    "center_id",
+    "guest_id",
+    "sent_at",
+    "business_date",
+    "outcome",
+    "credits_e4",
+    "reported_at",
+)
+
+
+def _upsert_sql(dialect: str, row_count: int) -> str:
+    width = len(_COLUMNS)
+    marks = placeholders(dialect, row_count * width)
+    values = ", ".join(
+        "(" + ", ".join(marks[r * width : (r + 1) * width]) + ")" for r in range(row_count)
+    )
+    return (
+        f"INSERT INTO message ({', '.join(_COLUMNS)}) VALUES {values} "
+        "ON CONFLICT (organization_id, external_id) DO UPDATE SET "
+        "outcome = excluded.outcome, credits_e4 = excluded.credits_e4, "
+        "reported_at = excluded.reported_at "
+        "WHERE message.reported_at < excluded.reported_at "
+        "RETURNING external_id"
+    )
+
+
+def _sql_values(row: _Validated, dialect: str) -> list[Any]:
+    m = row.message
+    sent_at: Any = m.sent_at
+    reported_at: Any = m.reported_at
+    if dialect == "sqlite":
+        # Stored as text in UTC, the form Tortoise itself writes, so text order is time order.
+        sent_at, reported_at = sent_at.isoformat(" "), reported_at.isoformat(" ")
+    return [
+        row.organization_id,
+        m.external_id,
+        m.campaign_id,
+        m.center_id,
+        m.guest_id,
+        sent_at,
+        row.business_date,
+        m.outcome.value,
+        m.credits_e4,
+        reported_at,
+    ]
+
+
+async def record_messages(
+    rows: Sequence[Mapping[str, Any]], *, scope: WriteScope, actor: str
+) -> IngestResult:
+    """Validate and apply one batch atomically; raise `BatchRejected` naming every bad row."""
+    if len(rows) > MAX_BATCH_SIZE:
+        raise ProductError(
+            f"A batch holds at most {MAX_BATCH_SIZE} messages; this one has {len(rows)}.",
+            code="BATCH_TOO_LARGE",
+        )
+    valid, errors = await _validate(rows, scope)
+    latest = _collapse_duplicates(valid, errors)
+    first_index: dict[tuple[str, str], int] = {}
+    for index, row in valid:
+        first_index.setdefault((row.organization_id, row.message.external_id), index)
+    stored_errors, stored_keys = await _check_stored_identities(latest, first_index)
+    errors.extend(stored_errors)
+    if errors:
+        raise BatchRejected(errors)
+
+    changed: set[tuple[str, str]] = set()
+    async with in_transaction() as connection:
+        dialect = str(connection.capabilities.dialect)
+        pending = list(latest.values())
+        for start in range(0, len(pending), _ROWS_PER_STATEMENT):
+            chunk = pending[start : start + _ROWS_PER_STATEMENT]
+            values = [v for row in chunk for v in _sql_values(row, dialect)]
+            _, returned = await connection.execute_query(_upsert_sql(dialect, len(chunk)), values)
+            org_of = {row.message.external_id: row.organization_id for row in chunk}
+            changed.update((org_of[r["external_id"]], r["external_id"]) for r in returned)
+        # A concurrent batch may insert a key between our read and this write; then the upsert
+        # still decides correctly and only this audit split is approximate.
+        inserted = len(changed - stored_keys)
+        result = IngestResult(
+            received=len(rows),
+            inserted=inserted,
+            updated=len(changed) - inserted,
+            unchanged=len(rows) - len(changed),
+        )
+        organizations = {org for org, _ in latest}
+        await IngestBatch.create(
+            using_db=connection,
+            organization_id=next(iter(organizations)) if len(organizations) == 1 else None,
+            actor=actor,
+            received=result.received,
+            inserted=result.inserted,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        )
+    return result
