@@ -367,7 +367,7 @@ async def record_messages(
         for start in range(0, len(pending), _ROWS_PER_STATEMENT):
             chunk = pending[start : start + _ROWS_PER_STATEMENT]
             values = [v for row in chunk for v in _sql_values(row, dialect)]
-            _, returned = await connection.execute_query(_upsert_sql(dialect, len(chunk)), values)
+            returned = await connection.execute_query_dict(_upsert_sql(dialect, len(chunk)), values)
             org_of = {row.message.external_id: row.organization_id for row in chunk}
             changed.update((org_of[r["external_id"]], r["external_id"]) for r in returned)
         # A concurrent batch may insert a key between our read and this write; then the upsert

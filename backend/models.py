@@ -13,7 +13,7 @@ ID_LENGTH = 64
 
 
 class Organization(Model):
-    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    id = fields.CharField(primary_key=True, max_length=ID_LENGTH)
     name = fields.CharField(max_length=200)
     timezone = fields.CharField(max_length=64)
 
@@ -22,7 +22,7 @@ class Organization(Model):
 
 
 class Zone(Model):
-    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    id = fields.CharField(primary_key=True, max_length=ID_LENGTH)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "models.Organization", related_name="zones", on_delete=fields.RESTRICT
     )
@@ -34,7 +34,7 @@ class Zone(Model):
 
 
 class Center(Model):
-    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    id = fields.CharField(primary_key=True, max_length=ID_LENGTH)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "models.Organization", related_name="centers", on_delete=fields.RESTRICT
     )
@@ -51,7 +51,7 @@ class Center(Model):
 
 
 class CreditSource(Model):
-    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    id = fields.CharField(primary_key=True, max_length=ID_LENGTH)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "models.Organization", related_name="credit_sources", on_delete=fields.RESTRICT
     )
@@ -63,7 +63,7 @@ class CreditSource(Model):
 
 
 class Campaign(Model):
-    id = fields.CharField(pk=True, max_length=ID_LENGTH)
+    id = fields.CharField(primary_key=True, max_length=ID_LENGTH)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "models.Organization", related_name="campaigns", on_delete=fields.RESTRICT
     )
@@ -88,7 +88,7 @@ class Campaign(Model):
 class Message(Model):
     """One attempt by one campaign to reach one guest at one center."""
 
-    id = fields.BigIntField(pk=True)
+    id = fields.BigIntField(primary_key=True)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
         "models.Organization", related_name="messages", on_delete=fields.RESTRICT
     )
@@ -125,7 +125,7 @@ class Message(Model):
 class ApiToken(Model):
     """A bearer token for integrators: only a digest of the secret is stored."""
 
-    id = fields.IntField(pk=True)
+    id = fields.IntField(primary_key=True)
     digest = fields.CharField(max_length=64, unique=True)
     label = fields.CharField(max_length=200, default="")
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
@@ -147,7 +147,7 @@ class ApiToken(Model):
 class User(Model):
     """A person who signs in to the web app, with the same scope as a token."""
 
-    id = fields.IntField(pk=True)
+    id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254, unique=True)
     password_hash = fields.CharField(max_length=255)
     organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
@@ -165,7 +165,7 @@ class User(Model):
 class IngestBatch(Model):
     """Audit trail: who recorded which batch, when, and what it changed."""
 
-    id = fields.BigIntField(pk=True)
+    id = fields.BigIntField(primary_key=True)
     organization_id = fields.CharField(max_length=ID_LENGTH, null=True)
     actor = fields.CharField(max_length=200)
     received_at = fields.DatetimeField(auto_now_add=True)
@@ -181,7 +181,7 @@ class IngestBatch(Model):
 class Session(Model):
     """A signed-in web app session: the cookie carries its secret, the table a digest."""
 
-    id = fields.BigIntField(pk=True)
+    id = fields.BigIntField(primary_key=True)
     digest = fields.CharField(max_length=64, unique=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="sessions", on_delete=fields.CASCADE

@@ -1,0 +1,213 @@
+"""The `credit-report` command: serve, import, seed, tokens, users and the schema.
+
+Every command exits non-zero with a one-line reason on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from backend.settings import Settings
+
+DEMO_DEFAULT_MESSAGES = 40_000
+PROGRESS_THRESHOLD = 20_000
+
+
+def _database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        help="Tortoise URL (sqlite://file.db or postgres://user:pass@host:5432/db); "
+        "default: $CREDIT_REPORT_DATABASE_URL or sqlite://credit-report.db",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="credit-report", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web app and the GraphQL API")
+    _database_options(serve)
+    serve.add_argument("--host", help="default: $CREDIT_REPORT_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: $CREDIT_REPORT_PORT or 8000")
+
+    importer = commands.add_parser("import", help="load a JSON or JSON Lines file (idempotent)")
+    _database_options(importer)
+    importer.add_argument("file", type=Path)
+
+    seed = commands.add_parser("seed", help="create demo data")
+    _database_options(seed)
+    seed.add_argument("--demo", action="store_true", required=True, help="the demo spa chain")
+    seed.add_argument("--messages", type=int, default=DEMO_DEFAULT_MESSAGES)
+    seed.add_argument("--days", type=int, default=180, help="days of history ending today")
+
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="print a new token once")
+    _database_options(create)
+    create.add_argument("--organization", required=True)
+    scope = create.add_mutually_exclusive_group()
+    scope.add_argument("--zone")
+    scope.add_argument("--center")
+    create.add_argument("--write", action="store_true", help="allow recordMessages")
+    create.add_argument("--label", default="")
+
+    user = commands.add_parser("user", help="web app users")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    user_create = user_commands.add_parser("create", help="create a user with a scope")
+    _database_options(user_create)
+    user_create.add_argument("--email", required=True)
+    user_create.add_argument("--organization", required=True)
+    user_scope = user_create.add_mutually_exclusive_group()
+    user_scope.add_argument("--zone")
+    user_scope.add_argument("--center")
+    user_create.add_argument("--password-stdin", action="store_true")
+
+    commands.add_parser("export-schema", help="print the GraphQL SDL (schema.graphql)")
+    migrate = commands.add_parser("migrate", help="create or update the database schema")
+    _database_options(migrate)
+    return parser
+
+
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
+    from backend.db import close_database, open_database
+
+    await open_database(settings.database_url)
+    try:
+        await work()
+    finally:
+        await close_database()
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from backend.app import create_app
+
+    print(f"Serving on http://{settings.host}:{settings.port}/", flush=True)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+async def _import(path: Path) -> None:
+    from backend.importer import import_file
+
+    summary = await import_file(path)
+    print(
+        f"Imported {path}: {summary.entities} records, {summary.messages_received} messages "
+        f"({summary.messages_inserted} new, {summary.messages_updated} restated)."
+    )
+
+
+async def _seed(messages: int, days: int) -> None:
+    from rich.progress import Progress
+
+    from backend import demo
+    from backend.importer import apply_document
+    from backend.ledger import MAX_BATCH_SIZE, TRUSTED_IMPORT, record_messages
+    from backend.models import User
+    from backend.users import create_user
+
+    await apply_document(demo.hierarchy_document(), actor="seed")
+    rows = list(demo.demo_messages(messages, end=date.today(), days=days))
+    with Progress(disable=len(rows) < PROGRESS_THRESHOLD, transient=True) as progress:
+        task = progress.add_task("Recording messages", total=len(rows))
+        for start in range(0, len(rows), MAX_BATCH_SIZE):
+            batch = rows[start : start + MAX_BATCH_SIZE]
+            await record_messages(batch, scope=TRUSTED_IMPORT, actor="seed")
+            progress.advance(task, len(batch))
+    if not await User.exists(email=demo.DEMO_EMAIL):
+        await create_user(demo.DEMO_EMAIL, demo.DEMO_PASSWORD, demo.ORGANIZATION_ID, None, None)
+    print(f"Seeded organization {demo.ORGANIZATION_ID} with {len(rows)} messages.")
+    print(f"Demo user: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
+
+
+async def _create_token(args: argparse.Namespace) -> None:
+    from backend.auth import create_token
+
+    token, secret = await create_token(
+        args.organization,
+        zone_id=args.zone,
+        center_id=args.center,
+        can_write=args.write,
+        label=args.label,
+    )
+    access = "read-write" if token.can_write else "read-only"
+    print(f"Created {access} token {token.id}; it is shown once, store it now:")
+    print(secret)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Repeat password: "):
+        raise SystemExit("credit-report: error: the passwords differ")
+    return password
+
+
+async def _create_user(args: argparse.Namespace, password: str) -> None:
+    from backend.users import create_user
+
+    user = await create_user(args.email, password, args.organization, args.zone, args.center)
+    print(f"Created user {user.email}.")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command == "export-schema":
+        from backend.api.schema import export_schema
+
+        sys.stdout.write(export_schema())
+        return
+    settings = Settings.from_env(
+        database_url=getattr(args, "database_url", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+    if args.command == "serve":
+        _serve(settings)
+        return
+    work: Callable[[], Awaitable[None]]
+    if args.command == "import":
+        work = lambda: _import(args.file)  # noqa: E731
+    elif args.command == "seed":
+        work = lambda: _seed(args.messages, args.days)  # noqa: E731
+    elif args.command == "token":
+        work = lambda: _create_token(args)  # noqa: E731
+    elif args.command == "user":
+        password = _read_password(args.password_stdin)
+        work = lambda: _create_user(args, password)  # noqa: E731
+    else:  # migrate
+        work = _noop
+    _run(settings, work)
+
+
+async def _noop() -> None:
+    print("The database schema is up to date.")
+
+
+def _run(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
+    from backend.errors import ProductError
+
+    try:
+        asyncio.run(_with_database(settings, work))
+    except ProductError as error:
+        problems = getattr(error, "problems", None)
+        if problems:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            raise SystemExit(
+                f"credit-report: error: rejected, nothing stored ({len(problems)} problems above)"
+            ) from None
+        raise SystemExit(f"credit-report: error: {error}") from None
+    except (OSError, ConnectionError) as error:
+        raise SystemExit(f"credit-report: error: cannot reach the database: {error}") from None
+    except Exception as error:  # the one-line contract of the CLI
+        reason: Any = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise SystemExit(f"credit-report: error: {reason}") from None

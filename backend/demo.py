@@ -1,0 +1,301 @@
+"""A realistic demo organization: a spa chain with centers on three continents.
+
+Deterministic (seeded), so screenshots and examples stay stable; sized by message count.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ORGANIZATION_ID = "org-serenity"
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"
+
+_ZONES = [
+    ("zone-west", "West India"),
+    ("zone-south", "South India"),
+    ("zone-us", "North America"),
+    ("zone-emea", "Middle East & Europe"),
+]
+_CENTERS = [
+    ("c-pune", "Pune Baner", "zone-west", "Asia/Kolkata"),
+    ("c-mumbai", "Mumbai Bandra", "zone-west", "Asia/Kolkata"),
+    ("c-blr", "Bengaluru Indiranagar", "zone-south", "Asia/Kolkata"),
+    ("c-chennai", "Chennai Adyar", "zone-south", "Asia/Kolkata"),
+    ("c-nyc", "New York SoHo", "zone-us", "America/New_York"),
+    ("c-boston", "Boston Back Bay", "zone-us", "America/New_York"),
+    ("c-la", "Los Angeles Venice", "zone-us", "America/Los_Angeles"),
+    ("c-dubai", "Dubai Marina", "zone-emea", "Asia/Dubai"),
+    ("c-london", "London Marylebone", "zone-emea", "Europe/London"),
+    ("c-goa", "Goa Flagship", None, "Asia/Kolkata"),
+]
+_SOURCES = [
+    ("cs-always-on", "Always-On credits"),
+    ("cs-sms", "SMS credits"),
+    ("cs-whatsapp", "WhatsApp credits"),
+    ("cs-email", "Email credits"),
+]
+# id, name, type, createdFrom, owner, channel, source, status, daily reach (always-on) or blast size
+_CAMPAIGNS = [
+    (
+        "cmp-birthday",
+        "Birthday wishes",
+        "ALWAYS_ON",
+        "ORGANIZATION",
+        ORGANIZATION_ID,
+        "SMS",
+        "cs-always-on",
+        "LIVE",
+        6,
+    ),
+    (
+        "cmp-winback",
+        "We miss you (60 days)",
+        "ALWAYS_ON",
+        "ORGANIZATION",
+        ORGANIZATION_ID,
+        "EMAIL",
+        "cs-always-on",
+        "LIVE",
+        10,
+    ),
+    (
+        "cmp-feedback",
+        "Post-visit feedback",
+        "ALWAYS_ON",
+        "ORGANIZATION",
+        ORGANIZATION_ID,
+        "WHATSAPP",
+        "cs-always-on",
+        "LIVE",
+        12,
+    ),
+    (
+        "cmp-membership",
+        "Membership renewal reminder",
+        "ALWAYS_ON",
+        "ZONE",
+        "zone-us",
+        "EMAIL",
+        "cs-always-on",
+        "LIVE",
+        5,
+    ),
+    (
+        "cmp-anniv",
+        "Wedding anniversary offer",
+        "ALWAYS_ON",
+        "ZONE",
+        "zone-west",
+        "WHATSAPP",
+        "cs-always-on",
+        "PAUSED",
+        3,
+    ),
+    (
+        "cmp-noshow",
+        "No-show follow-up",
+        "ALWAYS_ON",
+        "CENTER",
+        "c-dubai",
+        "SMS",
+        "cs-always-on",
+        "LIVE",
+        4,
+    ),
+    (
+        "cmp-diwali",
+        "Diwali glow package",
+        "SCHEDULED",
+        "ZONE",
+        "zone-west",
+        "SMS",
+        "cs-sms",
+        "PROCESSED",
+        900,
+    ),
+    (
+        "cmp-monsoon",
+        "Monsoon detox week",
+        "SCHEDULED",
+        "ZONE",
+        "zone-south",
+        "WHATSAPP",
+        "cs-whatsapp",
+        "PROCESSED",
+        700,
+    ),
+    (
+        "cmp-thanksgiving",
+        "Thanksgiving gift cards",
+        "SCHEDULED",
+        "ZONE",
+        "zone-us",
+        "EMAIL",
+        "cs-email",
+        "PROCESSED",
+        1500,
+    ),
+    (
+        "cmp-summer",
+        "Summer hydration facial",
+        "SCHEDULED",
+        "ORGANIZATION",
+        ORGANIZATION_ID,
+        "EMAIL",
+        "cs-email",
+        "PROCESSED",
+        2500,
+    ),
+    (
+        "cmp-newyear",
+        "New year, new you",
+        "SCHEDULED",
+        "ORGANIZATION",
+        ORGANIZATION_ID,
+        "SMS",
+        "cs-sms",
+        "LIVE",
+        1800,
+    ),
+    (
+        "cmp-goa-launch",
+        "Goa flagship opening",
+        "SCHEDULED",
+        "CENTER",
+        "c-goa",
+        "WHATSAPP",
+        "cs-whatsapp",
+        "PROCESSED",
+        600,
+    ),
+    (
+        "cmp-london-spring",
+        "Spring massage week",
+        "SCHEDULED",
+        "CENTER",
+        "c-london",
+        "SMS",
+        "cs-sms",
+        "PAUSED",
+        400,
+    ),
+    (
+        "cmp-nyc-vip",
+        "SoHo VIP evening",
+        "SCHEDULED",
+        "CENTER",
+        "c-nyc",
+        "EMAIL",
+        "cs-email",
+        "PROCESSED",
+        300,
+    ),
+]
+_GUESTS_PER_CENTER = 4000
+
+
+def hierarchy_document() -> dict[str, Any]:
+    return {
+        "organizations": [
+            {"id": ORGANIZATION_ID, "name": "Serenity Spas", "timezone": "Asia/Kolkata"}
+        ],
+        "zones": [{"id": z, "organizationId": ORGANIZATION_ID, "name": n} for z, n in _ZONES],
+        "centers": [
+            {"id": c, "organizationId": ORGANIZATION_ID, "zoneId": z, "name": n, "timezone": tz}
+            for c, n, z, tz in _CENTERS
+        ],
+        "creditSources": [
+            {"id": s, "organizationId": ORGANIZATION_ID, "name": n} for s, n in _SOURCES
+        ],
+        "campaigns": [
+            {
+                "id": i,
+                "organizationId": ORGANIZATION_ID,
+                "name": n,
+                "type": t,
+                "createdFrom": f,
+                "ownerId": o,
+                "channel": ch,
+                "creditSourceId": s,
+                "status": st,
+            }
+            for i, n, t, f, o, ch, s, st, _ in _CAMPAIGNS
+        ],
+    }
+
+
+def _reached(created_from: str, owner: str) -> list[tuple[str, str]]:
+    return [
+        (c, tz)
+        for c, _, z, tz in _CENTERS
+        if created_from == "ORGANIZATION" or (created_from == "ZONE" and z == owner) or c == owner
+    ]
+
+
+_COST = {
+    "SMS": (Decimal("1"), Decimal("2")),
+    "WHATSAPP": (Decimal("0.8"), Decimal("0.8")),
+    "EMAIL": (Decimal("0.1"), Decimal("0.1")),
+}
+
+
+def _message(
+    rng: random.Random, campaign: tuple[Any, ...], center: str, tz: str, day: date, number: int
+) -> dict[str, Any]:
+    campaign_id, channel = campaign[0], campaign[5]
+    local = datetime.combine(day, time(9)) + timedelta(minutes=rng.randrange(0, 15 * 60))
+    if rng.random() < 0.03:
+        local = datetime.combine(day, time(23, rng.randrange(0, 60)))  # late-night sends
+    sent_at = local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    roll = rng.random()
+    outcome = "PROCESSED" if roll < 0.88 else "FAILED" if roll < 0.95 else "SKIPPED"
+    low, high = _COST[channel]
+    credits = rng.choice((low, high)) if outcome == "PROCESSED" else Decimal(0)
+    if outcome == "FAILED" and channel == "SMS":
+        credits = low  # carriers charge for failed SMS
+    guest = f"g-{center}-{rng.randrange(_GUESTS_PER_CENTER)}"
+    if rng.random() < 0.05:
+        guest = f"g-{rng.choice(_CENTERS)[0]}-{rng.randrange(_GUESTS_PER_CENTER)}"  # travellers
+    return {
+        "externalId": f"demo-{campaign_id}-{number}",
+        "campaignId": campaign_id,
+        "centerId": center,
+        "guestId": guest,
+        "sentAt": sent_at.isoformat(),
+        "outcome": outcome,
+        "credits": str(credits),
+    }
+
+
+def demo_messages(
+    total: int, *, end: date, days: int = 180, seed: int = 7
+) -> Iterator[dict[str, Any]]:
+    """About `total` messages over the `days` business dates ending on `end`."""
+    rng = random.Random(seed)
+    always_on = [c for c in _CAMPAIGNS if c[2] == "ALWAYS_ON"]
+    scheduled = [c for c in _CAMPAIGNS if c[2] == "SCHEDULED"]
+    per_day_weight = sum(c[8] * len(_reached(c[3], c[4])) for c in always_on)
+    blast_weight = sum(c[8] for c in scheduled)
+    scale = total / (per_day_weight * days + blast_weight)
+    number = 0
+    first = end - timedelta(days=days - 1)
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        for campaign in always_on:
+            for center, tz in _reached(campaign[3], campaign[4]):
+                for _ in range(rng.randrange(0, max(1, round(2 * campaign[8] * scale)) + 1)):
+                    number += 1
+                    yield _message(rng, campaign, center, tz, day, number)
+    for index, campaign in enumerate(scheduled):
+        day = first + timedelta(days=(index * 37 + 11) % days)
+        centers = _reached(campaign[3], campaign[4])
+        for _ in range(max(1, round(campaign[8] * scale))):
+            number += 1
+            center, tz = rng.choice(centers)
+            yield _message(rng, campaign, center, tz, day, number)

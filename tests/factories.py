@@ -1,0 +1,165 @@
+"""Small hand-made organizations: each test gets only the rows it needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.auth import create_token
+from backend.importer import apply_document
+from backend.ledger import TRUSTED_IMPORT, IngestResult, record_messages
+
+ORG = "org-1"
+OTHER_ORG = "org-2"
+
+
+def hierarchy(**extra: list[dict[str, Any]]) -> dict[str, Any]:
+    """org-1 (Asia/Kolkata): zone-w {c-pune, c-mumbai}, zone-us {c-nyc}, c-goa (no zone);
+    org-2: c-x. Campaigns: cmp-org (org-wide SMS), cmp-west (zone-w WhatsApp),
+    cmp-nyc (c-nyc Email, scheduled), cmp-x (org-2)."""
+    document: dict[str, Any] = {
+        "organizations": [
+            {"id": ORG, "name": "Serenity Spas", "timezone": "Asia/Kolkata"},
+            {"id": OTHER_ORG, "name": "Rival Salons", "timezone": "Europe/London"},
+        ],
+        "zones": [
+            {"id": "zone-w", "organizationId": ORG, "name": "West"},
+            {"id": "zone-us", "organizationId": ORG, "name": "United States"},
+        ],
+        "centers": [
+            {
+                "id": "c-pune",
+                "organizationId": ORG,
+                "zoneId": "zone-w",
+                "name": "Pune Baner",
+                "timezone": "Asia/Kolkata",
+            },
+            {
+                "id": "c-mumbai",
+                "organizationId": ORG,
+                "zoneId": "zone-w",
+                "name": "Mumbai",
+                "timezone": "Asia/Kolkata",
+            },
+            {
+                "id": "c-nyc",
+                "organizationId": ORG,
+                "zoneId": "zone-us",
+                "name": "New York",
+                "timezone": "America/New_York",
+            },
+            {
+                "id": "c-goa",
+                "organizationId": ORG,
+                "zoneId": None,
+                "name": "Goa",
+                "timezone": "Asia/Kolkata",
+            },
+            {
+                "id": "c-x",
+                "organizationId": OTHER_ORG,
+                "zoneId": None,
+                "name": "Rival London",
+                "timezone": "Europe/London",
+            },
+        ],
+        "creditSources": [
+            {"id": "cs-ao", "organizationId": ORG, "name": "Always-On credits"},
+            {"id": "cs-sms", "organizationId": ORG, "name": "SMS credits"},
+            {"id": "cs-x", "organizationId": OTHER_ORG, "name": "Rival credits"},
+        ],
+        "campaigns": [
+            campaign("cmp-org", "Birthday wishes", "ALWAYS_ON", "ORGANIZATION", ORG, "SMS"),
+            campaign("cmp-west", "Anniversary offer", "ALWAYS_ON", "ZONE", "zone-w", "WHATSAPP"),
+            campaign(
+                "cmp-nyc",
+                "SoHo VIP evening",
+                "SCHEDULED",
+                "CENTER",
+                "c-nyc",
+                "EMAIL",
+                source="cs-sms",
+                status="PROCESSED",
+            ),
+            campaign(
+                "cmp-x",
+                "Rival blast",
+                "SCHEDULED",
+                "ORGANIZATION",
+                OTHER_ORG,
+                "SMS",
+                organization=OTHER_ORG,
+                source="cs-x",
+            ),
+        ],
+    }
+    for key, records in extra.items():
+        document[key] = document.get(key, []) + records
+    return document
+
+
+def campaign(
+    campaign_id: str,
+    name: str,
+    kind: str,
+    created_from: str,
+    owner: str,
+    channel: str,
+    *,
+    organization: str = ORG,
+    source: str = "cs-ao",
+    status: str = "LIVE",
+) -> dict[str, Any]:
+    return {
+        "id": campaign_id,
+        "organizationId": organization,
+        "name": name,
+        "type": kind,
+        "createdFrom": created_from,
+        "ownerId": owner,
+        "channel": channel,
+        "creditSourceId": source,
+        "status": status,
+    }
+
+
+def message(
+    external_id: str,
+    campaign_id: str = "cmp-org",
+    center_id: str = "c-pune",
+    guest_id: str = "g-1",
+    sent_at: str = "2026-03-01T10:00:00+05:30",
+    outcome: str = "PROCESSED",
+    credits: str = "1",
+    reported_at: str | None = None,
+) -> dict[str, Any]:
+    record = {
+        "externalId": external_id,
+        "campaignId": campaign_id,
+        "centerId": center_id,
+        "guestId": guest_id,
+        "sentAt": sent_at,
+        "outcome": outcome,
+        "credits": credits,
+    }
+    if reported_at is not None:
+        record["reportedAt"] = reported_at
+    return record
+
+
+async def load_hierarchy(**extra: list[dict[str, Any]]) -> None:
+    await apply_document(hierarchy(**extra))
+
+
+async def record(*messages: dict[str, Any]) -> IngestResult:
+    return await record_messages(list(messages), scope=TRUSTED_IMPORT, actor="test")
+
+
+async def token(
+    organization: str = ORG,
+    *,
+    zone: str | None = None,
+    center: str | None = None,
+    write: bool = False,
+) -> str:
+    _, secret = await create_token(organization, zone_id=zone, center_id=center, can_write=write)
+    return secret
