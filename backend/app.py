@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from backend.api.view import GraphQLView
 from backend.db import close_database, open_database
 from backend.settings import Settings
+from backend.web import routes as web_routes
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", health),
+        *web_routes,
     ]
     if FRONTEND_DIR.is_dir():
         routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"))
