@@ -64,7 +64,11 @@ class UsageTotals:
 
     @classmethod
     def from_usage(cls, usage: Usage) -> UsageTotals:
-        return cls(usage.targeted_guests, usage.processed, usage.credits_consumed)
+        return cls(
+            targeted_guests=usage.targeted_guests,
+            processed=usage.processed,
+            credits_consumed=usage.credits_consumed,
+        )
 
 
 @strawberry.type(description="A campaign's numbers at one center.")
