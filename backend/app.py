@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from backend.api.view import GraphQLView
@@ -38,7 +38,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
                 await close_database()
 
     graphql = GraphQLView()
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", health),
         *web_routes,

@@ -210,9 +210,19 @@ async def campaign_report(
         if _matches(c, usage.get(c.id, NO_USAGE), spec)
     ]
     sort_value = _SORT_VALUE[order.key]
-    keyed = [((sort_value(c, u), c.id), c, u) for c, u in matched]
-    compare = functools.partial(_compare, order)
-    keyed.sort(key=functools.cmp_to_key(lambda x, y: compare(x[0], y[0])))
+    keyed: list[tuple[tuple[str | int, str], CampaignRow, Usage]] = [
+        ((sort_value(c, u), c.id), c, u) for c, u in matched
+    ]
+
+    Keyed = tuple[tuple[str | int, str], CampaignRow, Usage]
+
+    def compare(a: tuple[Any, str], b: tuple[Any, str]) -> int:
+        return _compare(order, a, b)
+
+    def compare_rows(x: Keyed, y: Keyed) -> int:
+        return compare(x[0], y[0])
+
+    keyed.sort(key=functools.cmp_to_key(compare_rows))
     start = 0
     if position is not None:
         start = next(

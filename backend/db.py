@@ -40,7 +40,8 @@ async def open_database(database_url: str, *, run_migrations: bool = True) -> No
 
 
 async def close_database() -> None:
-    await connections.close_all()
+    """Close the connections and release the process-wide context, so a later open works."""
+    await Tortoise.close_connections()
 
 
 def dialect() -> str:

@@ -121,12 +121,10 @@ class _Catalog:
         self.source_org: dict[str, str] = {}
 
     async def load(self) -> None:
-        self.organizations = set(await Organization.all().values_list("id", flat=True))  # type: ignore[arg-type]
-        self.zone_org = dict(await Zone.all().values_list("id", "organization_id"))  # type: ignore[arg-type]
-        self.center_org = dict(await Center.all().values_list("id", "organization_id"))  # type: ignore[arg-type]
-        self.source_org = dict(
-            await CreditSource.all().values_list("id", "organization_id")  # type: ignore[arg-type]
-        )
+        self.organizations = {str(i) for i in await Organization.all().values_list("id", flat=True)}
+        self.zone_org = dict(await Zone.all().values_list("id", "organization_id"))
+        self.center_org = dict(await Center.all().values_list("id", "organization_id"))
+        self.source_org = dict(await CreditSource.all().values_list("id", "organization_id"))
 
 
 def _owned(
@@ -193,16 +191,16 @@ async def _validate_entities(document: Mapping[str, Any]) -> list[tuple[str, dic
             problems.append(f"{where}: must be an object")
             continue
         center_id, org_id = _owned("center", record, where, catalog.center_org, catalog, problems)
-        zone_id = record.get("zoneId")
-        if zone_id is not None and catalog.zone_org.get(zone_id) != org_id:
-            problems.append(f"{where}: unknown zone {zone_id!r} in organization {org_id!r}")
+        center_zone: str | None = record.get("zoneId")
+        if center_zone is not None and catalog.zone_org.get(center_zone) != org_id:
+            problems.append(f"{where}: unknown zone {center_zone!r} in organization {org_id!r}")
         writes.append(
             (
                 "center",
                 {
                     "id": center_id,
                     "organization_id": org_id,
-                    "zone_id": zone_id,
+                    "zone_id": center_zone,
                     "name": _text(record, "name", where, problems),
                     "timezone": _timezone(record, where, problems),
                 },
@@ -228,7 +226,7 @@ async def _validate_entities(document: Mapping[str, Any]) -> list[tuple[str, dic
             )
         )
 
-    campaign_org = dict(await Campaign.all().values_list("id", "organization_id"))  # type: ignore[arg-type]
+    campaign_org = dict(await Campaign.all().values_list("id", "organization_id"))
     for i, record in enumerate(_records(document, "campaigns")):
         where = f"campaigns[{i}]"
         if not isinstance(record, dict):
@@ -247,8 +245,8 @@ async def _validate_entities(document: Mapping[str, Any]) -> list[tuple[str, dic
                 f"{where}: ownerId {owner_id!r} is not a {created_from.value.lower()} "
                 f"of organization {org_id!r}"
             )
-        source_id = record.get("creditSourceId")
-        if catalog.source_org.get(source_id) != org_id:  # type: ignore[arg-type]
+        source_id = str(record.get("creditSourceId"))
+        if catalog.source_org.get(source_id) != org_id:
             problems.append(
                 f"{where}: unknown credit source {source_id!r} in organization {org_id!r}"
             )

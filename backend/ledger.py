@@ -89,7 +89,7 @@ class _RowProblem(ValueError):
 
 def credits_to_e4(value: Any) -> int:
     """Parse a credit amount exactly: non-negative, finite, at most four decimal places."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         # A binary float has already lost exactness; insist on a string or an integer.
         raise _RowProblem("credits must be a decimal string or an integer, not a float")
     try:
@@ -111,7 +111,8 @@ def credits_to_e4(value: Any) -> int:
 
 
 def e4_to_credits(value: int) -> Decimal:
-    return (Decimal(value) / CREDIT_SCALE).quantize(Decimal(1).scaleb(-CREDIT_PLACES))
+    credits: Decimal = (Decimal(value) / CREDIT_SCALE).quantize(Decimal(1).scaleb(-CREDIT_PLACES))
+    return credits
 
 
 def parse_instant(value: Any, field: str) -> datetime:

@@ -123,7 +123,8 @@ def _where(campaign_ids: Collection[str], scope: Scope, window: DateWindow | Non
 
 
 async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    return await connections.get("default").execute_query_dict(sql, values)
+    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, values)
+    return rows
 
 
 def _usage(row: dict[str, Any]) -> Usage:

@@ -17,7 +17,7 @@ from backend.api.enums import (
     MessageOutcomeEnum,
 )
 from backend.campaigns import CampaignFilterSpec, CampaignOrderSpec, SortKey
-from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
+from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom, MessageOutcome
 from backend.errors import ProductError
 from backend.reports import DateWindow
 
@@ -123,7 +123,7 @@ class MessageInput:
             "centerId": str(self.center_id),
             "guestId": self.guest_id,
             "sentAt": self.sent_at,
-            "outcome": self.outcome.value,
+            "outcome": MessageOutcome(self.outcome).value,
             "credits": self.credits,
         }
         if self.reported_at is not None:

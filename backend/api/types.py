@@ -130,7 +130,7 @@ class Campaign:
     def _window(self, date_range: DateRange | None) -> DateWindow | None:
         return self.window if date_range is None else window_of(date_range)
 
-    @strawberry.field(
+    @strawberry.field(  # type: ignore[untyped-decorator]
         description=(
             "One row per center in scope with messages in the window, most credits first. "
             "`dateRange` overrides the window the campaign was queried with."
@@ -152,7 +152,7 @@ class Campaign:
             for row in rows
         ]
 
-    @strawberry.field(
+    @strawberry.field(  # type: ignore[untyped-decorator]
         description=(
             "One row per business date of the window, ascending, days without messages as zeros. "
             "Without a window: the campaign's first to last business date."
