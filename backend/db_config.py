@@ -1,4 +1,4 @@
-"""The Tortoise config for the `tortoise` migration tool (`tortoise -c backend.db_config.TORTOISE_ORM`)."""
+"""Tortoise config for the migration tool: `tortoise -c backend.db_config.TORTOISE_ORM`."""
 
 from __future__ import annotations
 
