@@ -1,0 +1,133 @@
+// <cr-app>: who is signed in, which view the URL asks for, and the page frame around it.
+// It owns the state (the URL) and hands it down; views ask for changes with events.
+
+import { ApiError, SESSION_LOST, currentUser, graphql, signOut } from "../api.js";
+import { html, render } from "../lib/html.js";
+import { QUERY_VIEWER } from "../queries.js";
+import { NAVIGATE, navigate, onRouteChange, readState } from "../router.js";
+
+
+class App extends HTMLElement {
+  #user = null;
+  #viewer = null;
+  #notice = "";
+  #report = null;
+  #drilldown = null;
+
+  connectedCallback() {
+    onRouteChange(() => this.update());
+    window.addEventListener(SESSION_LOST, () => this.#showSignIn("Your session has ended. Sign in again."));
+    this.addEventListener(NAVIGATE, (event) => navigate(event.detail.patch, event.detail));
+    this.addEventListener("cr-signed-in", () => this.#start());
+    // Links inside the app change the state without a page load; modified clicks (new tab,
+    // new window) and every other link behave as links do.
+    this.addEventListener("click", (event) => {
+      const link = event.target.closest("a[data-internal]");
+      if (!link || event.defaultPrevented || event.button !== 0) return;
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      history.pushState(null, "", link.getAttribute("href"));
+      this.update({ moveFocus: true });
+    });
+    this.#start();
+  }
+
+  async #start() {
+    render(this, html`<p class="boot" role="status">Loading…</p>`);
+    try {
+      this.#user = await currentUser();
+      if (!this.#user) {
+        this.#showSignIn(this.#notice);
+        return;
+      }
+      this.#viewer = (await graphql(QUERY_VIEWER)).viewer;
+    } catch (error) {
+      this.#showFatal(error);
+      return;
+    }
+    this.#notice = "";
+    this.#renderShell();
+    this.update();
+  }
+
+  #showSignIn(notice = "") {
+    this.#user = null;
+    this.#viewer = null;
+    this.#report = null;
+    this.#drilldown = null;
+    document.title = "Sign in · Credit consumption";
+    render(this, html`<cr-sign-in></cr-sign-in>`);
+    this.querySelector("cr-sign-in").notice = notice;
+  }
+
+  #showFatal(error) {
+    const message = error instanceof ApiError ? error.message : "Something went wrong.";
+    render(
+      this,
+      html`<div class="fatal" role="alert">
+        <h1>The report cannot be opened</h1>
+        <p>${message}</p>
+        <button type="button" class="button" data-action="retry">Try again</button>
+      </div>`,
+    );
+    this.querySelector("[data-action=retry]").addEventListener("click", () => this.#start());
+  }
+
+  #renderShell() {
+    const viewer = this.#viewer;
+    const scopeName = viewer.center?.name ?? viewer.zone?.name ?? viewer.organization.name;
+    render(
+      this,
+      html`<a class="skip-link" href="#main">Skip to the report</a>
+        <header class="app-header">
+          <div class="brand">
+            <img src="/favicon.svg" alt="" width="28" height="28">
+            <span>${viewer.organization.name}</span>
+          </div>
+          <nav class="app-nav" aria-label="Sections">
+            <span class="nav-section">Marketing</span>
+            <span aria-hidden="true">›</span>
+            <a href="/" data-internal aria-current="page">Credit consumption</a>
+          </nav>
+          <div class="account">
+            <span class="account-email" title="Sees: ${scopeName}">${this.#user.email}</span>
+            <a class="quiet-link" href="/graphql" target="_blank" rel="noopener">API explorer</a>
+            <button type="button" class="button button-quiet" data-action="sign-out">Sign out</button>
+          </div>
+        </header>
+        <main id="main">
+          <cr-report></cr-report>
+          <cr-drilldown hidden></cr-drilldown>
+        </main>`,
+    );
+    this.#report = this.querySelector("cr-report");
+    this.#drilldown = this.querySelector("cr-drilldown");
+    this.#report.viewer = viewer;
+    this.#drilldown.viewer = viewer;
+    this.querySelector("[data-action=sign-out]").addEventListener("click", async (event) => {
+      event.currentTarget.disabled = true;
+      try {
+        await signOut();
+      } finally {
+        history.replaceState(null, "", "/");
+        this.#showSignIn("You have signed out.");
+      }
+    });
+  }
+
+  /** Show the view the URL names; `moveFocus` after in-app navigation, for keyboard users. */
+  update({ moveFocus = false } = {}) {
+    if (!this.#report) return;
+    const state = readState();
+    const drilling = state.view === "centers" || state.view === "dates";
+    const [shown, other] = drilling ? [this.#drilldown, this.#report] : [this.#report, this.#drilldown];
+    other.hidden = true;
+    shown.hidden = false;
+    shown.state = state;
+    if (moveFocus) shown.focusHeading();
+  }
+}
+
+export function registerApp() {
+  customElements.define("cr-app", App);
+}

@@ -1,0 +1,59 @@
+// The GraphiQL explorer at GET /graphql (the page comes from backend/web.py). Same setup as
+// Strawberry's page, with the scripts served by the app and headers never persisted: a bearer
+// token pasted into the headers editor must not be left behind in localStorage. Signed in to
+// the web app, queries run with the session cookie and need no header at all.
+
+const EXAMPLE_QUERY = `# The credit consumption report over GraphQL.
+# Signed in to the web app, this runs as you. Integrators send
+#   {"Authorization": "Bearer <token>"}  in the headers pane below.
+# Run: Ctrl-Enter, or the play button.
+
+query CreditConsumption {
+  viewer {
+    organization { name timezone }
+  }
+  campaigns(first: 10, dateRange: { start: "2026-01-01", end: "2026-12-31" }) {
+    totalCount
+    totals { targetedGuests processed creditsConsumed }
+    edges {
+      node { name channel status targetedGuests processed creditsConsumed }
+    }
+  }
+}
+`;
+
+const parameters = Object.fromEntries(new URLSearchParams(window.location.search));
+
+function updateURL(data) {
+  Object.assign(parameters, data);
+  const search = new URLSearchParams(Object.entries(parameters).filter(([, value]) => Boolean(value)));
+  history.replaceState(null, "", `?${search}`);
+}
+
+const fetcher = GraphiQL.createFetcher({ url: window.location.href.split("?")[0] });
+
+function GraphiQLWithExplorer() {
+  const [query, setQuery] = React.useState(parameters.query || EXAMPLE_QUERY);
+  const [variables, setVariables] = React.useState(parameters.variables);
+  const explorer = React.useMemo(() => GraphiQLPluginExplorer.explorerPlugin(), []);
+  return React.createElement(GraphiQL, {
+    fetcher,
+    defaultEditorToolsVisibility: true,
+    plugins: [explorer],
+    query,
+    variables,
+    onEditQuery(text) {
+      setQuery(text);
+      updateURL({ query: text });
+    },
+    onEditVariables(text) {
+      setVariables(text);
+      updateURL({ variables: text });
+    },
+    inputValueDeprecation: true,
+    isHeadersEditorEnabled: true,
+    shouldPersistHeaders: false,
+  });
+}
+
+ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(GraphiQLWithExplorer));

@@ -1,0 +1,42 @@
+// The scope a view reports on: the user's own, or a zone or center an organization (or zone)
+// user narrowed it to. Shared by the report and the drilldowns, and named in CSV file names.
+
+import { slug } from "./csv.js";
+import { DEFAULT_PRESET, resolveRange, todayIn } from "./dates.js";
+
+export function scopeOf(viewer, state) {
+  const zone = state.zone ? viewer.zones.find((z) => z.id === state.zone) : null;
+  const center = state.center ? viewer.centers.find((c) => c.id === state.center) : null;
+  if (center) return { zoneId: null, centerId: center.id, name: center.name, kind: "center" };
+  if (zone) return { zoneId: zone.id, centerId: null, name: zone.name, kind: "zone" };
+  // An id this user cannot see (a link from someone with a wider scope) is still sent, so the
+  // API answers "not found" rather than silently widening the report.
+  if (state.center || state.zone) {
+    return {
+      zoneId: state.center ? null : state.zone,
+      centerId: state.center || null,
+      name: state.center || state.zone,
+      kind: state.center ? "center" : "zone",
+    };
+  }
+  const own = viewer.center ?? viewer.zone ?? viewer.organization;
+  return { zoneId: null, centerId: null, name: own.name, kind: viewer.scopeKind.toLowerCase(), own: true };
+}
+
+export function scopeSlug(scope) {
+  return scope.kind === "organization" ? slug(scope.name) : `${scope.kind}-${slug(scope.name)}`;
+}
+
+export function organizationToday(viewer) {
+  return todayIn(viewer.organization.timezone);
+}
+
+/** The window a `{preset, start, end}` choice means today; null is all time. */
+export function windowOf(choice, today) {
+  if (choice.preset === "all-time") return null;
+  return resolveRange(choice, today) ?? resolveRange({ preset: DEFAULT_PRESET }, today);
+}
+
+export function rangeSlug(window) {
+  return window ? `${window.start}_to_${window.end}` : "all-time";
+}

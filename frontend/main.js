@@ -1,0 +1,17 @@
+// Entry point: register every custom element, then the app takes over <cr-app>.
+
+import { registerApp } from "./components/app.js";
+import { registerCampaignTable } from "./components/campaign-table.js";
+import { registerChart } from "./components/chart.js";
+import { registerDateRange } from "./components/date-range.js";
+import { registerDrilldown } from "./components/drilldown.js";
+import { registerReport } from "./components/report.js";
+import { registerSignIn } from "./components/sign-in.js";
+
+registerDateRange();
+registerChart();
+registerCampaignTable();
+registerReport();
+registerDrilldown();
+registerSignIn();
+registerApp();
