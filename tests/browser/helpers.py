@@ -93,6 +93,7 @@ def sign_in(page: Page, base_url: str, email: str, password: str, path: str = "/
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("cr-report, cr-drilldown").locator("visible=true")).to_have_count(1)
+    settle(page)
 
 
 def settle(page: Page) -> None:
@@ -108,7 +109,7 @@ def number(text: str) -> str:
 
 def report_rows(page: Page) -> list[list[str]]:
     settle(page)
-    rows: list[list[str]] = page.locator("cr-campaign-table tbody tr").evaluate_all(
+    rows: list[list[str]] = page.locator("cr-campaign-table:not([hidden]) tbody tr").evaluate_all(
         "rows => rows.map(r => [...r.children].map(c => c.textContent.trim()))"
     )
     return rows
