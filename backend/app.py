@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -14,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from backend.api.view import GraphQLView
 from backend.db import close_database, open_database
+from backend.security import SecurityMiddleware, cors_origins, with_cors
 from backend.settings import Settings
 from backend.web import routes as web_routes
 
@@ -39,12 +41,18 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
 
     graphql = GraphQLView()
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        # Every method reaches the view, which refuses all but GET and POST with a coded error.
+        Route("/graphql", graphql),
         Route("/healthz", health),
         *web_routes,
     ]
     if FRONTEND_DIR.is_dir():
         routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # Outermost first: every response, CORS preflights included, gets the security headers.
+    middleware = [Middleware(SecurityMiddleware)]
+    origins = cors_origins()
+    if origins:
+        middleware.append(Middleware(with_cors, origins=origins))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from graphql import GraphQLError
 from tortoise.exceptions import DBConnectionError
 
@@ -27,8 +28,32 @@ def _code_for_request_error(error: GraphQLError) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
-def _is_outage(error: BaseException) -> bool:
-    return isinstance(error, DBConnectionError | ConnectionError | OSError | TimeoutError)
+_OUTAGES: tuple[type[BaseException], ...] = (
+    DBConnectionError,
+    OSError,  # ConnectionError, refused or reset sockets
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,  # "connection is closed", "connection was released"
+    asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether the database is unreachable, rather than the request or the code being wrong.
+
+    Tortoise wraps driver errors in its own `OperationalError`, so the chain of causes is
+    searched too.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, _OUTAGES):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
@@ -52,7 +77,7 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     elif error.path is None:
         # Raised while coercing input (a scalar's parser): the client's input is at fault.
         extensions = {"code": "BAD_USER_INPUT"}
-    elif _is_outage(original):
+    elif is_outage(original):
         logger.warning("request %s: database unavailable: %r", request_id, original)
         formatted["message"] = "The service is temporarily unavailable; retry shortly."
         extensions = {"code": "UNAVAILABLE", "requestId": request_id}

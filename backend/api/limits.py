@@ -30,6 +30,9 @@ from strawberry.extensions import SchemaExtension
 from backend.campaigns import DEFAULT_PAGE_SIZE
 
 MAX_DEPTH = 10
+# The largest request body: a full `recordMessages` batch (10,000 messages of ~300 bytes)
+# fits with room to spare; anything larger is refused with 413 before it is read whole.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
 MAX_COST = 10_000
 CENTER_BREAKDOWN_COST = 10
 UNKNOWN_WINDOW_DAYS = 366
