@@ -47,6 +47,10 @@ async def create_token(
 ) -> tuple[ApiToken, str]:
     """Store a new token and return it with its secret, which is never stored or shown again."""
     await validate_scope(organization_id, zone_id, center_id)
+    if expires_at is not None and expires_at <= datetime.now(UTC):
+        raise ProductError(
+            f"The expiry {expires_at.isoformat()} is in the past.", code="INVALID_EXPIRY"
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = await ApiToken.create(
         digest=digest(secret),
@@ -58,6 +62,43 @@ async def create_token(
         expires_at=expires_at,
     )
     return token, secret
+
+
+async def list_tokens(organization_id: str | None = None) -> list[ApiToken]:
+    """Every token (of one organization, if given), oldest first; secrets are never stored."""
+    query = (
+        ApiToken.all()
+        if organization_id is None
+        else ApiToken.filter(organization_id=organization_id)
+    )
+    return await query.order_by("id")
+
+
+async def revoke_token(token_id: int) -> tuple[ApiToken, bool]:
+    """Revoke a token for good; return it and whether this call revoked it (False: already was).
+
+    Revocation is a timestamp, not a deletion, so the audit trail's `token:ID` keeps a name.
+    """
+    token = await ApiToken.get_or_none(id=token_id)
+    if token is None:
+        raise NotFound(f"Unknown token {token_id}.")
+    if token.revoked_at is not None:
+        return token, False
+    now = datetime.now(UTC)
+    # Conditional, so two concurrent revocations keep the first time.
+    await ApiToken.filter(id=token_id, revoked_at=None).update(revoked_at=now)
+    await token.refresh_from_db()
+    return token, True
+
+
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    """`active`, `expired` or `revoked`."""
+    now = now or datetime.now(UTC)
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
 
 
 async def principal_for_token(secret: str) -> Principal | None:

@@ -1,4 +1,4 @@
-"""The `credit-report` command: serve, import, seed, tokens, users and the schema.
+"""The `credit-report` command: serve, import, seed, tokens, users, the audit trail and the schema.
 
 Every command exits non-zero with a one-line reason on failure.
 """
@@ -10,7 +10,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,27 @@ def _parser() -> argparse.ArgumentParser:
     scope.add_argument("--center")
     create.add_argument("--write", action="store_true", help="allow recordMessages")
     create.add_argument("--label", default="")
+    expiry = create.add_mutually_exclusive_group()
+    expiry.add_argument(
+        "--expires-in", type=_duration, help="lifetime, e.g. 30m, 12h, 90d or 2w (default: none)"
+    )
+    expiry.add_argument(
+        "--expires",
+        type=_instant,
+        help="expiry as an ISO date (midnight UTC) or date-time with offset",
+    )
+    listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
+    _database_options(listing)
+    listing.add_argument("--organization", help="only this organization's tokens")
+    revoke = token_commands.add_parser("revoke", help="revoke a token for good")
+    _database_options(revoke)
+    revoke.add_argument("id", type=int, help="the token's id, as `token list` shows it")
+
+    audit = commands.add_parser("audit", help="list recorded batches: who, when, what changed")
+    _database_options(audit)
+    audit.add_argument("--organization", help="only this organization's batches")
+    audit.add_argument("--actor", help="only this actor's batches, e.g. token:12")
+    audit.add_argument("--limit", type=int, default=50, help="newest first (default 50)")
 
     user = commands.add_parser("user", help="web app users")
     user_commands = user.add_subparsers(dest="user_command", required=True)
@@ -73,6 +94,28 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="create or update the database schema")
     _database_options(migrate)
     return parser
+
+
+_DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _duration(text: str) -> timedelta:
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in _DURATION_UNITS or not number.isdigit() or int(number) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30m, 12h, 90d or 2w")
+    return timedelta(**{_DURATION_UNITS[unit]: int(number)})
+
+
+def _instant(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date or date-time") from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset; add e.g. Z or +05:30")
+    return instant
 
 
 async def _with_database(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
@@ -130,16 +173,98 @@ async def _seed(messages: int, days: int) -> None:
 async def _create_token(args: argparse.Namespace) -> None:
     from backend.auth import create_token
 
+    expires_at: datetime | None = args.expires
+    if args.expires_in is not None:
+        expires_at = datetime.now(UTC) + args.expires_in
     token, secret = await create_token(
         args.organization,
         zone_id=args.zone,
         center_id=args.center,
         can_write=args.write,
         label=args.label,
+        expires_at=expires_at,
     )
     access = "read-write" if token.can_write else "read-only"
-    print(f"Created {access} token {token.id}; it is shown once, store it now:")
+    until = f" until {_when(expires_at)}" if expires_at is not None else ""
+    print(f"Created {access} token {token.id}{until}; it is shown once, store it now:")
     print(secret)
+
+
+def _when(instant: datetime | None) -> str:
+    return "-" if instant is None else instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+async def _list_tokens(args: argparse.Namespace) -> None:
+    from backend.auth import list_tokens, token_state
+
+    tokens = await list_tokens(args.organization)
+    if not tokens:
+        print("No tokens.")
+        return
+    _print_table(
+        ("ID", "STATE", "ACCESS", "SCOPE", "LABEL", "CREATED", "EXPIRES", "LAST USED"),
+        [
+            (
+                str(t.id),
+                token_state(t),
+                "read-write" if t.can_write else "read-only",
+                t.organization_id
+                + (f"/zone:{t.zone_id}" if t.zone_id else "")
+                + (f"/center:{t.center_id}" if t.center_id else ""),
+                t.label or "-",
+                _when(t.created_at),
+                _when(t.expires_at),
+                _when(t.last_used_at),
+            )
+            for t in tokens
+        ],
+    )
+
+
+async def _revoke_token(args: argparse.Namespace) -> None:
+    from backend.auth import revoke_token
+
+    token, revoked_now = await revoke_token(args.id)
+    if revoked_now:
+        print(f"Revoked token {token.id}; it stops working at once.")
+    else:
+        print(f"Token {token.id} was already revoked at {_when(token.revoked_at)}.")
+
+
+async def _audit(args: argparse.Namespace) -> None:
+    from backend.models import IngestBatch
+
+    query = IngestBatch.all()
+    if args.organization:
+        query = query.filter(organization_id=args.organization)
+    if args.actor:
+        query = query.filter(actor=args.actor)
+    batches = await query.order_by("-id").limit(max(args.limit, 0))
+    if not batches:
+        print("No batches recorded.")
+        return
+    _print_table(
+        ("BATCH", "RECEIVED AT", "ACTOR", "ORGANIZATION", "ROWS", "NEW", "RESTATED", "UNCHANGED"),
+        [
+            (
+                str(b.id),
+                _when(b.received_at),
+                b.actor,
+                b.organization_id or "-",
+                str(b.received),
+                str(b.inserted),
+                str(b.updated),
+                str(b.unchanged),
+            )
+            for b in batches
+        ],
+    )
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -179,7 +304,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.command == "seed":
         work = lambda: _seed(args.messages, args.days)  # noqa: E731
     elif args.command == "token":
-        work = lambda: _create_token(args)  # noqa: E731
+        token_work = {"create": _create_token, "list": _list_tokens, "revoke": _revoke_token}
+        work = lambda: token_work[args.token_command](args)  # noqa: E731
+    elif args.command == "audit":
+        work = lambda: _audit(args)  # noqa: E731
     elif args.command == "user":
         password = _read_password(args.password_stdin)
         work = lambda: _create_user(args, password)  # noqa: E731
