@@ -1,7 +1,8 @@
-// The GraphiQL explorer at GET /graphql (the page comes from backend/web.py). Same setup as
-// Strawberry's page, with the scripts served by the app and headers never persisted: a bearer
-// token pasted into the headers editor must not be left behind in localStorage. Signed in to
-// the web app, queries run with the session cookie and need no header at all.
+// The GraphiQL explorer at GET /graphql (the page comes from backend/web.py): the same setup
+// as Strawberry's page, with the scripts served by the app and headers never persisted, so a
+// bearer token pasted into the headers editor is not left behind in localStorage. Signed in to
+// the web app, queries run with the session cookie and need no header at all. The query is
+// kept in `?q=`, not `?query=`, which would make GET /graphql run it instead of showing this.
 
 const EXAMPLE_QUERY = `# The credit consumption report over GraphQL.
 # Signed in to the web app, this runs as you. Integrators send
@@ -33,7 +34,7 @@ function updateURL(data) {
 const fetcher = GraphiQL.createFetcher({ url: window.location.href.split("?")[0] });
 
 function GraphiQLWithExplorer() {
-  const [query, setQuery] = React.useState(parameters.query || EXAMPLE_QUERY);
+  const [query, setQuery] = React.useState(parameters.q || EXAMPLE_QUERY);
   const [variables, setVariables] = React.useState(parameters.variables);
   const explorer = React.useMemo(() => GraphiQLPluginExplorer.explorerPlugin(), []);
   return React.createElement(GraphiQL, {
@@ -44,7 +45,7 @@ function GraphiQLWithExplorer() {
     variables,
     onEditQuery(text) {
       setQuery(text);
-      updateURL({ query: text });
+      updateURL({ q: text });
     },
     onEditVariables(text) {
       setVariables(text);

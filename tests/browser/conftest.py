@@ -108,15 +108,25 @@ def chromium() -> Path:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("web")
     database_url = f"sqlite://{folder / 'report.db'}"
-    _cli("seed", "--demo", "--messages", SEED_MESSAGES, "--days", SEED_DAYS, database_url=database_url)
+    _cli(
+        "seed",
+        "--demo",
+        "--messages",
+        SEED_MESSAGES,
+        "--days",
+        SEED_DAYS,
+        database_url=database_url,
+    )
     _cli(
         "user", "create", "--email", ZONE_EMAIL, "--organization", demo.ORGANIZATION_ID,
         "--zone", ZONE_ID, "--password-stdin",
         database_url=database_url, stdin=ZONE_PASSWORD + "\n",
     )  # fmt: skip
-    token = _cli(
-        "token", "create", "--organization", demo.ORGANIZATION_ID, database_url=database_url
-    ).strip().splitlines()[-1]
+    token = (
+        _cli("token", "create", "--organization", demo.ORGANIZATION_ID, database_url=database_url)
+        .strip()
+        .splitlines()[-1]
+    )
     port = _free_port()
     log = (folder / "server.log").open("w")
     env = {**os.environ, "CREDIT_REPORT_SECRET_KEY": "browser-suite-secret"}
@@ -136,7 +146,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{(folder / 'server.log').read_text()}")
+                raise RuntimeError(
+                    f"the server did not start:\n{(folder / 'server.log').read_text()}"
+                )
             time.sleep(0.2)
         yield Server(base_url=base_url, token=token)
     finally:

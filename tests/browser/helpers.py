@@ -134,7 +134,8 @@ def shown_report_row(row: list[str]) -> list[str]:
 
 
 def footer(page: Page) -> dict[str, str]:
-    cells = page.locator("[data-testid=totals-row] td[data-column]")
+    view = page.locator("cr-report:not([hidden]), cr-drilldown:not([hidden])")
+    cells = view.locator("[data-testid=totals-row] td[data-column]")
     values: dict[str, str] = {}
     for i in range(cells.count()):
         cell = cells.nth(i)

@@ -71,9 +71,9 @@ def test_date_range_presets_and_a_custom_range(page: Page, server: Server) -> No
 
     preset.select_option("custom")
     start = (today - timedelta(days=45)).isoformat()
-    page.get_by_label("From").first.fill(start)
-    page.get_by_label("To").first.fill(today.isoformat())
-    page.get_by_label("To").first.dispatch_event("change")
+    page.get_by_label("From", exact=True).first.fill(start)
+    page.get_by_label("To", exact=True).first.fill(today.isoformat())
+    page.get_by_label("To", exact=True).first.dispatch_event("change")
     expect(page).to_have_url(f"{server.base_url}/?range=custom&from={start}&to={today}")
     window = {"start": start, "end": today.isoformat()}
     assert_table_is(page, api_page(server, dateRange=window, first=25))
@@ -153,21 +153,21 @@ def test_paging_forward_and_back(page: Page, server: Server) -> None:
     first = api_page(server, first=10)
     assert first["totalCount"] > 10, "the demo data has more than one page of campaigns"
     assert_table_is(page, first)
-    expect(page.get_by_test_id("page-text")).to_contain_text(f"1–10 of {first['totalCount']}")
-    expect(page.get_by_role("button", name="‹ Previous")).to_be_disabled()
+    expect(page.get_by_test_id("page-text")).to_contain_text(f"1\u201310 of {first['totalCount']}")
+    expect(page.get_by_role("button", name="Previous")).to_be_disabled()
 
-    page.get_by_role("button", name="Next ›").click()
+    page.get_by_role("button", name="Next").click()
     second = api_page(server, first=10, after=first["pageInfo"]["endCursor"])
     assert_table_is(page, second)
     expect(page.get_by_test_id("page-text")).to_contain_text("page 2")
     screenshot(page, "report-page-2")
 
-    page.get_by_role("button", name="‹ Previous").click()
+    page.get_by_role("button", name="Previous").click()
     assert_table_is(page, first)
 
     page.get_by_label("Rows per page").select_option("25")
     assert_table_is(page, api_page(server, first=25))
-    expect(page.get_by_role("button", name="Next ›")).to_be_disabled()
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
 
 
 def test_the_csv_holds_every_campaign_with_the_numbers_on_screen(

@@ -1,0 +1,167 @@
+"""The center and date drilldowns: every row, total and CSV cell against the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ORG_EMAIL, ORG_PASSWORD, Server, screenshot
+from tests.browser.helpers import (
+    QUERY_CENTERS,
+    QUERY_CENTERS_IN_ZONE,
+    QUERY_DATES,
+    footer,
+    last_days,
+    number,
+    org_today,
+    read_csv,
+    settle,
+    sign_in,
+)
+
+CAMPAIGN_ID, CAMPAIGN_NAME = "cmp-feedback", "Post-visit feedback"
+ZONE_NAMES = {
+    "zone-west": "West India",
+    "zone-south": "South India",
+    "zone-us": "North America",
+    "zone-emea": "Middle East & Europe",
+}
+
+
+def numbers_of(row: dict[str, Any]) -> list[str]:
+    return [str(row["targetedGuests"]), str(row["processed"]), row["creditsConsumed"]]
+
+
+def shown_rows(page: Page, kind: str) -> list[list[str]]:
+    settle(page)
+    rows: list[list[str]] = (
+        page.get_by_test_id(f"{kind}-table")
+        .locator("tbody tr")
+        .evaluate_all(
+            """rows => rows.map(r => [...r.children].map(
+             c => c.querySelector('time')?.getAttribute('datetime') ?? c.textContent.trim()))"""
+        )
+    )
+    return [[cell if i < (2 if kind == "centers" else 1) else number(cell) for i, cell in
+             enumerate(row)] for row in rows]  # fmt: skip
+
+
+def expected_center_rows(campaign: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            row["center"]["name"],
+            ZONE_NAMES.get(row["center"]["zoneId"] or "", "—"),
+            *numbers_of(row),
+        ]
+        for row in campaign["centerBreakdown"]
+    ]
+
+
+def expected_date_rows(campaign: dict[str, Any]) -> list[list[str]]:
+    return [[row["date"], *numbers_of(row)] for row in campaign["dateBreakdown"]]
+
+
+def campaign_totals(campaign: dict[str, Any]) -> dict[str, str]:
+    return dict(
+        zip(["targetedGuests", "processed", "creditsConsumed"], numbers_of(campaign), strict=True)
+    )
+
+
+def test_the_campaign_name_opens_its_centers(page: Page, server: Server) -> None:
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD)
+    today = org_today(server)
+    page.get_by_role("link", name=CAMPAIGN_NAME, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(CAMPAIGN_NAME)
+    expect(page).to_have_url(
+        f"{server.base_url}/?view=centers&campaign={CAMPAIGN_ID}&drange=last-30-days"
+    )
+    window = last_days(today, 30)
+    campaign = server.graphql(QUERY_CENTERS, {"id": CAMPAIGN_ID, "dateRange": window})["campaign"]
+    assert shown_rows(page, "centers") == expected_center_rows(campaign)
+    assert footer(page) == campaign_totals(campaign)
+    expect(page.locator("cr-chart canvas")).to_be_visible()
+    expect(page.locator("cr-drilldown .note")).to_contain_text("add up to more guests")
+    screenshot(page, "drilldown-centers")
+
+    # Its own date range, independent of the report's.
+    page.locator("cr-drilldown").get_by_label("Date range preset").select_option("last-7-days")
+    window = last_days(today, 7)
+    campaign = server.graphql(QUERY_CENTERS, {"id": CAMPAIGN_ID, "dateRange": window})["campaign"]
+    assert shown_rows(page, "centers") == expected_center_rows(campaign)
+    assert footer(page) == campaign_totals(campaign)
+
+    with page.expect_download() as started:
+        page.locator("cr-drilldown").get_by_role("button", name="Export CSV").click()
+    download = started.value
+    assert download.suggested_filename == (
+        f"credit-consumption_post-visit-feedback_by-center_serenity-spas_"
+        f"{window['start']}_to_{window['end']}.csv"
+    )
+    rows = read_csv(download)
+    assert rows[0] == ["Center", "Zone", "Targeted Guests", "Processed", "Credits Consumed"]
+    assert rows[1:-1] == expected_center_rows(campaign)
+    assert rows[-1] == ["Campaign total", "", *numbers_of(campaign)]
+
+
+def test_the_status_opens_the_dates_zero_filled(page: Page, server: Server) -> None:
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD)
+    today = org_today(server)
+    row = page.locator("cr-campaign-table tbody tr", has_text=CAMPAIGN_NAME)
+    row.locator("a.status").click()
+    expect(page.get_by_role("link", name="By date")).to_have_attribute("aria-current", "page")
+    window = last_days(today, 30)
+    campaign = server.graphql(QUERY_DATES, {"id": CAMPAIGN_ID, "dateRange": window})["campaign"]
+    expected = expected_date_rows(campaign)
+    assert len(expected) == 30 and expected[0][0] == window["start"]
+    assert shown_rows(page, "dates") == expected
+    assert footer(page) == campaign_totals(campaign)
+    screenshot(page, "drilldown-dates")
+
+    page.locator("cr-drilldown").get_by_label("Date range preset").select_option("custom")
+    start = window["end"][:8] + "01"
+    page.locator("cr-drilldown").get_by_label("From", exact=True).fill(start)
+    page.locator("cr-drilldown").get_by_label("From", exact=True).dispatch_event("change")
+    window = {"start": start, "end": window["end"]}
+    expect(page).to_have_url(
+        f"{server.base_url}/?view=dates&campaign={CAMPAIGN_ID}"
+        f"&drange=custom&dfrom={start}&dto={window['end']}"
+    )
+    campaign = server.graphql(QUERY_DATES, {"id": CAMPAIGN_ID, "dateRange": window})["campaign"]
+    assert shown_rows(page, "dates") == expected_date_rows(campaign)
+    assert footer(page) == campaign_totals(campaign)
+
+    with page.expect_download() as started:
+        page.locator("cr-drilldown").get_by_role("button", name="Export CSV").click()
+    download = started.value
+    assert download.suggested_filename.endswith(
+        f"_by-date_serenity-spas_{start}_to_{window['end']}.csv"
+    )
+    rows = read_csv(download)
+    assert rows[0] == ["Date", "Targeted Guests", "Processed", "Credits Consumed"]
+    assert rows[1:-1] == expected_date_rows(campaign)
+    assert rows[-1] == ["Campaign total", *numbers_of(campaign)]
+
+    # The other breakdown keeps the drilldown's range.
+    page.get_by_role("link", name="By center").click()
+    campaign = server.graphql(QUERY_CENTERS, {"id": CAMPAIGN_ID, "dateRange": window})["campaign"]
+    assert shown_rows(page, "centers") == expected_center_rows(campaign)
+
+
+def test_a_drilldown_in_a_narrowed_scope_shows_only_that_zone(page: Page, server: Server) -> None:
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path="/?zone=zone-us")
+    window = last_days(org_today(server), 30)
+    page.get_by_role("link", name=CAMPAIGN_NAME, exact=True).click()
+    edges = server.graphql(QUERY_CENTERS_IN_ZONE, {"zoneId": "zone-us", "dateRange": window})
+    [campaign] = [e["node"] for e in edges["campaigns"]["edges"] if e["node"]["id"] == CAMPAIGN_ID]
+    shown = shown_rows(page, "centers")
+    assert shown == expected_center_rows(campaign)
+    assert {row[1] for row in shown} == {"North America"}
+    assert footer(page) == campaign_totals(campaign)
+    expect(page.locator("cr-drilldown .view-head p.muted")).to_contain_text("North America")
+    screenshot(page, "drilldown-centers-zone")
+
+
+def test_an_unknown_campaign_says_so(page: Page, server: Server) -> None:
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path="/?view=dates&campaign=cmp-nope")
+    expect(page.get_by_role("alert")).to_contain_text("no such campaign")
