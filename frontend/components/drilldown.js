@@ -253,7 +253,7 @@ class Drilldown extends HTMLElement {
     const chartHeight = kind === "centers" ? Math.max(180, rows.length * 34 + 60) : 280;
     render(
       body,
-      html`<figure class="chart-box" style="height:${chartHeight}px">
+      html`<figure class="chart-box">
           <cr-chart label="${KINDS[kind].title} for ${campaign.name}; the table below lists the numbers."></cr-chart>
         </figure>
         <div class="table-scroll" role="region" aria-label="${KINDS[kind].title}" tabindex="0">
@@ -271,6 +271,8 @@ class Drilldown extends HTMLElement {
           </table>
         </div>`,
     );
+    // Set through the CSSOM: the Content-Security-Policy refuses inline style attributes.
+    this.querySelector(".chart-box").style.height = `${chartHeight}px`;
     this.querySelector("cr-chart").config = this.#chartConfig(kind, rows);
   }
 
@@ -300,7 +302,15 @@ class Drilldown extends HTMLElement {
           labels: rows.map((r) => r.center.name),
           datasets: [{ label: "Credits consumed", data: credits, backgroundColor: CHART_COLOR }],
         },
-        options: { ...common, indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, title: { display: true, text: "Credits consumed" } } } },
+        options: {
+          ...common,
+          indexAxis: "y",
+          plugins: { legend: { display: false } },
+          scales: {
+            x: { beginAtZero: true, title: { display: true, text: "Credits consumed" } },
+            y: { ticks: { autoSkip: false } },
+          },
+        },
       };
     }
     return {
