@@ -130,8 +130,9 @@ class Dataset:
         first = 0
         for i in range(preset.centers):
             if i < preset.centers - zoneless:
-                zone: str | None = self.zones[i % preset.zones]
-                timezone = self.zone_timezone[zone]
+                zone_id = self.zones[i % preset.zones]
+                zone: str | None = zone_id
+                timezone = self.zone_timezone[zone_id]
             else:
                 zone = None
                 timezone = TIMEZONES[i % len(TIMEZONES)][0]

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import orjson
 import uvicorn
 from starlette.applications import Starlette
@@ -164,6 +164,8 @@ class FloorDatabase:
         self.db = db
         self.pool: asyncpg.Pool | None = None
         self._local = threading.local()
+        self._sqlite_connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
 
     async def open(self) -> None:
         if self.db.dialect == "postgres":
@@ -172,12 +174,18 @@ class FloorDatabase:
     async def close(self) -> None:
         if self.pool is not None:
             await self.pool.close()
+        with self._lock:
+            for connection in self._sqlite_connections:
+                connection.close()
+            self._sqlite_connections.clear()
 
     def _sqlite(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(self.db.sqlite_path, check_same_thread=False)
             self._local.connection = connection
+            with self._lock:
+                self._sqlite_connections.append(connection)
         return connection
 
     async def fetch(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:

@@ -133,8 +133,8 @@ async def load(
                 job = asyncio.create_task(_record(batch))
                 job.add_done_callback(functools.partial(_advance, len(batch)))
                 in_flight.add(job)
-            for job in asyncio.as_completed(in_flight):
-                await job
+            for pending in asyncio.as_completed(in_flight):
+                await pending
     finally:
         await close_database()
     return LoadResult(preset.messages - skip, time.perf_counter() - started)

@@ -128,6 +128,7 @@ def normal_from_api(key: str, data: dict[str, Any]) -> Any:
         }
     campaign = data["campaign"]
     head = (campaign["id"], campaign["name"], *_usage(campaign))
+    rows: list[tuple[Any, ...]]
     if "centerBreakdown" in campaign:
         rows = [
             (r["center"]["id"], r["center"]["name"], r["center"]["timezone"], *_usage(r))
@@ -159,6 +160,7 @@ def normal_from_floor(key: str, body: dict[str, Any]) -> Any:
             ],
         }
     head = (body["id"], body["name"], *_usage(body))
+    rows: list[tuple[Any, ...]]
     if "centers" in body:
         rows = [(r["id"], r["name"], r["timezone"], *_usage(r)) for r in body["centers"]]
     else:

@@ -22,6 +22,8 @@ class Preset:
     days: int
     # Share of messages sent by always-on campaigns; the rest are one-day scheduled blasts.
     always_on_share: float = 0.6
+    # New messages the runner records through `recordMessages` (operation 4).
+    ingest: int = 100_000
     organization_id: str = "org-bench"
     end: date = END_DATE
 
@@ -34,7 +36,9 @@ class Preset:
 _THIRTEEN_MONTHS = (END_DATE - date(2025, 10, 1)).days + 1
 
 PRESETS: dict[str, Preset] = {
-    "tiny": Preset("tiny", 5_000, zones=3, centers=12, campaigns=24, guests=2_000, days=120),
+    "tiny": Preset(
+        "tiny", 5_000, zones=3, centers=12, campaigns=24, guests=2_000, days=120, ingest=1_000
+    ),
     "small": Preset(
         "small",
         1_000_000,

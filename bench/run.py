@@ -41,7 +41,6 @@ from bench.servers import ROOT, Server, create_token, floor_server, product_serv
 from bench.timing import Latency, Throughput, concurrent, get, graphql, sequential
 
 WINDOW_DAYS = 90
-INGEST_MESSAGES = 100_000
 INGEST_BATCH = 10_000
 CLIENTS = 10
 
@@ -104,7 +103,7 @@ async def _ingest(
     client: httpx.AsyncClient, server: Server, token: str, dataset: Dataset, result: RunResult
 ) -> None:
     tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    messages = dataset.fresh_messages(INGEST_MESSAGES, tag)
+    messages = dataset.fresh_messages(dataset.preset.ingest, tag)
     batches: list[float] = []
     recorded = 0
     started = time.perf_counter()
@@ -160,7 +159,7 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
         product = product_server(db.url, results_dir / f"server-{preset.name}-{db.dialect}.log")
         with product:
             _log(f"product server on {product.url}")
-            _log(f"ingest: {INGEST_MESSAGES:,} new messages in batches of {INGEST_BATCH:,}")
+            _log(f"ingest: {preset.ingest:,} new messages in batches of {INGEST_BATCH:,}")
             await _ingest(client, product, tokens["write"], dataset, result)
             _log(f"ingest: {result.ingest_rate:,.0f} messages/s")
             await _vacuum(db)
@@ -257,7 +256,7 @@ async def _vacuum(db: DatabaseUrl) -> None:
     """After the ingest, what autovacuum would soon do anyway (statistics, visibility map)."""
     if db.dialect != "postgres":
         return
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     connection = await asyncpg.connect(db.postgres_dsn)
     try:
