@@ -227,9 +227,11 @@ def page(context: BrowserContext) -> Iterator[Page]:
     # A Content-Security-Policy violation is a bug even when the page still looks right.
     page.on(
         "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
     )
     yield page
     assert errors == [], f"JavaScript errors or CSP violations: {errors}"
