@@ -13,15 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
-from backend.models import Campaign, Center, IngestBatch, Message
-from backend.sql import placeholders
+from backend.models import Campaign, Center, IngestBatch
 
 CREDIT_PLACES = 4
 CREDIT_SCALE = 10**CREDIT_PLACES
@@ -267,30 +267,6 @@ def _collapse_duplicates(
     return latest
 
 
-async def _check_stored_identities(
-    latest: dict[tuple[str, str], _Validated], indexes: dict[tuple[str, str], int]
-) -> tuple[list[RowError], set[tuple[str, str]]]:
-    """Reject restatements that change who, where or when; return the keys already stored."""
-    errors: list[RowError] = []
-    stored_keys: set[tuple[str, str]] = set()
-    by_org: dict[str, list[str]] = {}
-    for org, external_id in latest:
-        by_org.setdefault(org, []).append(external_id)
-    for org, external_ids in by_org.items():
-        for start in range(0, len(external_ids), _ROWS_PER_STATEMENT):
-            chunk = external_ids[start : start + _ROWS_PER_STATEMENT]
-            stored = await Message.filter(organization_id=org, external_id__in=chunk).values(
-                "external_id", "campaign_id", "center_id", "guest_id", "sent_at"
-            )
-            for row in stored:
-                key = (org, row["external_id"])
-                stored_keys.add(key)
-                identity = (row["campaign_id"], row["center_id"], row["guest_id"], row["sent_at"])
-                if identity != _identity(latest[key].message):
-                    errors.append(RowError(indexes[key], _CONFLICT.format(id=row["external_id"])))
-    return errors, stored_keys
-
-
 _COLUMNS = (
     "organization_id",
     "external_id",
@@ -303,22 +279,6 @@ _COLUMNS = (
     "credits_e4",
     "reported_at",
 )
-
-
-def _upsert_sql(dialect: str, row_count: int) -> str:
-    width = len(_COLUMNS)
-    marks = placeholders(dialect, row_count * width)
-    values = ", ".join(
-        "(" + ", ".join(marks[r * width : (r + 1) * width]) + ")" for r in range(row_count)
-    )
-    return (
-        f"INSERT INTO message ({', '.join(_COLUMNS)}) VALUES {values} "
-        "ON CONFLICT (organization_id, external_id) DO UPDATE SET "
-        "outcome = excluded.outcome, credits_e4 = excluded.credits_e4, "
-        "reported_at = excluded.reported_at "
-        "WHERE message.reported_at < excluded.reported_at "
-        "RETURNING external_id"
-    )
 
 
 def _sql_values(row: _Validated, dialect: str) -> list[Any]:
@@ -342,6 +302,100 @@ def _sql_values(row: _Validated, dialect: str) -> list[Any]:
     ]
 
 
+_CONFLICT_KEY = "(organization_id, external_id)"
+_UPDATE_IF_NEWER = (
+    "DO UPDATE SET outcome = excluded.outcome, credits_e4 = excluded.credits_e4, "
+    "reported_at = excluded.reported_at WHERE message.reported_at < excluded.reported_at"
+)
+# PostgreSQL: one statement per batch, each column one array parameter, so the statement text
+# (and asyncpg's prepared plan) is the same for every batch whatever its size.
+_PG_TYPES = (
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "date",
+    "text",
+    "int8",
+    "timestamptz",
+)
+_PG_UPSERT = (
+    f"INSERT INTO message ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"${i}::{t}[]" for i, t in enumerate(_PG_TYPES, start=1))
+    + f") ON CONFLICT {_CONFLICT_KEY} {_UPDATE_IF_NEWER} "
+    "RETURNING organization_id, external_id, (xmax = 0) AS inserted"
+)
+_SELECT_STORED = (
+    "SELECT external_id, campaign_id, center_id, guest_id, sent_at FROM message "
+    "WHERE organization_id = {org} AND external_id {match}"
+)
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _sqlite_upsert(row_count: int) -> str:
+    row = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+    return (
+        f"INSERT INTO message ({', '.join(_COLUMNS)}) VALUES {', '.join([row] * row_count)} "
+        f"ON CONFLICT {_CONFLICT_KEY} {_UPDATE_IF_NEWER} RETURNING organization_id, external_id"
+    )
+
+
+def _as_instant(value: Any) -> datetime:
+    instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return instant.astimezone(UTC)
+
+
+async def _stored_identities(
+    connection: BaseDBAsyncClient, dialect: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str, str, datetime]]:
+    """Who, where and when of the batch's messages that are already stored."""
+    by_org: dict[str, list[str]] = {}
+    for org, external_id in keys:
+        by_org.setdefault(org, []).append(external_id)
+    stored: dict[tuple[str, str], tuple[str, str, str, datetime]] = {}
+    for org, external_ids in by_org.items():
+        if dialect == "postgres":
+            sql = _SELECT_STORED.format(org="$1", match="= ANY($2::text[])")
+            queries = [(sql, [org, external_ids])]
+        else:
+            queries = [
+                (
+                    _SELECT_STORED.format(org="?", match=f"IN ({', '.join('?' * len(chunk))})"),
+                    [org, *chunk],
+                )
+                for chunk in _chunks(external_ids, _ROWS_PER_STATEMENT)
+            ]
+        for sql, values in queries:
+            for row in await connection.execute_query_dict(sql, values):
+                stored[(org, row["external_id"])] = (
+                    row["campaign_id"],
+                    row["center_id"],
+                    row["guest_id"],
+                    _as_instant(row["sent_at"]),
+                )
+    return stored
+
+
+async def _upsert(
+    connection: BaseDBAsyncClient, dialect: str, rows: list[_Validated]
+) -> list[dict[str, Any]]:
+    """Insert new messages and restate those with a newer `reportedAt`; return what changed."""
+    if dialect == "postgres":
+        columns = zip(*(_sql_values(row, dialect) for row in rows), strict=True)
+        return await connection.execute_query_dict(_PG_UPSERT, [list(c) for c in columns])
+    changed: list[dict[str, Any]] = []
+    for chunk in _chunks(rows, _ROWS_PER_STATEMENT):
+        values = [v for row in chunk for v in _sql_values(row, dialect)]
+        changed += await connection.execute_query_dict(_sqlite_upsert(len(chunk)), values)
+    return changed
+
+
 async def record_messages(
     rows: Sequence[Mapping[str, Any]], *, scope: WriteScope, actor: str
 ) -> IngestResult:
@@ -353,27 +407,30 @@ async def record_messages(
         )
     valid, errors = await _validate(rows, scope)
     latest = _collapse_duplicates(valid, errors)
+    if errors:
+        raise BatchRejected(errors)
     first_index: dict[tuple[str, str], int] = {}
     for index, row in valid:
         first_index.setdefault((row.organization_id, row.message.external_id), index)
-    stored_errors, stored_keys = await _check_stored_identities(latest, first_index)
-    errors.extend(stored_errors)
-    if errors:
-        raise BatchRejected(errors)
 
-    changed: set[tuple[str, str]] = set()
     async with in_transaction() as connection:
         dialect = str(connection.capabilities.dialect)
-        pending = list(latest.values())
-        for start in range(0, len(pending), _ROWS_PER_STATEMENT):
-            chunk = pending[start : start + _ROWS_PER_STATEMENT]
-            values = [v for row in chunk for v in _sql_values(row, dialect)]
-            returned = await connection.execute_query_dict(_upsert_sql(dialect, len(chunk)), values)
-            org_of = {row.message.external_id: row.organization_id for row in chunk}
-            changed.update((org_of[r["external_id"]], r["external_id"]) for r in returned)
-        # A concurrent batch may insert a key between our read and this write; then the upsert
-        # still decides correctly and only this audit split is approximate.
-        inserted = len(changed - stored_keys)
+        stored = await _stored_identities(connection, dialect, list(latest))
+        conflicts = [
+            RowError(first_index[key], _CONFLICT.format(id=key[1]))
+            for key, identity in stored.items()
+            if identity != _identity(latest[key].message)
+        ]
+        if conflicts:
+            raise BatchRejected(conflicts)
+        changed = await _upsert(connection, dialect, list(latest.values()))
+        if dialect == "postgres":
+            inserted = sum(1 for row in changed if row["inserted"])
+        else:
+            # SQLite runs one writing transaction at a time: what was read above still holds.
+            inserted = sum(
+                1 for row in changed if (row["organization_id"], row["external_id"]) not in stored
+            )
         result = IngestResult(
             received=len(rows),
             inserted=inserted,
