@@ -155,6 +155,7 @@ class Report extends HTMLElement {
     });
     this.querySelector("[data-slot=body]").addEventListener("click", (event) => {
       if (event.target.closest("[data-action=retry]")) this.#load({ force: true });
+      if (event.target.closest("[data-action=reset-scope]")) this.#refine({ zone: "", center: "" });
       if (event.target.closest("[data-action=clear]")) this.querySelector("[data-action=clear]").click();
     });
   }
@@ -283,11 +284,16 @@ class Report extends HTMLElement {
       status.textContent = "";
       exportButton.disabled = true;
       const message = this.#error instanceof ApiError ? this.#error.message : String(this.#error);
+      const outsideScope = this.#error.code === "NOT_FOUND" && (this.#state.zone || this.#state.center);
+      const own = this.#viewer.center ?? this.#viewer.zone ?? this.#viewer.organization;
       render(
         body,
         html`<div class="state state-error" role="alert">
           <p><strong>The report could not be loaded.</strong> ${message}</p>
-          <button type="button" class="button" data-action="retry">Retry</button>
+          ${outsideScope
+            ? html`<p>The link names a zone or center you do not see.</p>
+                <button type="button" class="button" data-action="reset-scope">Show ${own.name}</button>`
+            : html`<button type="button" class="button" data-action="retry">Retry</button>`}
         </div>`,
       );
       return;

@@ -121,3 +121,8 @@ def test_a_zone_user_sees_only_their_zone(page: Page, server: Server) -> None:
     page.goto(server.base_url + "/?zone=zone-us")
     expect(page.get_by_role("alert")).to_contain_text("could not be loaded")
     screenshot(page, "zone-user-outside-scope")
+    page.get_by_role("button", name="Show West India").click()
+    expect(page).to_have_url(server.base_url + "/")
+    assert [shown_report_row(r) for r in report_rows(page)] == [
+        expected_report_row(e["node"]) for e in edges
+    ]

@@ -211,3 +211,34 @@ def test_an_organization_user_narrows_the_scope_to_a_zone_and_a_center(
         page.get_by_role("button", name="Export CSV").click()
     assert started.value.suggested_filename.startswith("credit-consumption_center-new-york-soho_")
     screenshot(page, "report-center-scope")
+
+
+def test_a_failed_request_shows_an_error_with_retry(page: Page, server: Server) -> None:
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD)
+    page.route("**/graphql", lambda route: route.abort())
+    page.get_by_label("Channel").select_option("EMAIL")
+    expect(page.get_by_role("alert")).to_contain_text("cannot be reached")
+    screenshot(page, "report-error")
+    page.unroute("**/graphql")
+    page.get_by_role("button", name="Retry").click()
+    window = last_days(org_today(server), 30)
+    expected = api_page(server, dateRange=window, filter={"channels": ["EMAIL"]}, first=25)
+    assert_table_is(page, expected)
+
+
+def test_loading_is_announced_while_the_api_answers(page: Page, server: Server) -> None:
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD)
+    held: list[Any] = []
+    page.route("**/graphql", lambda route: held.append(route))
+    page.get_by_label("Status").select_option("PAUSED")
+    expect(page.locator("cr-report")).to_have_attribute("aria-busy", "true")
+    expect(page.locator("cr-report [data-slot=status]")).to_have_text("Updating…")
+    screenshot(page, "report-loading")
+    for route in held:
+        route.continue_()
+    page.unroute("**/graphql")
+    settle(page)
+    window = last_days(org_today(server), 30)
+    assert_table_is(
+        page, api_page(server, dateRange=window, filter={"statuses": ["PAUSED"]}, first=25)
+    )
