@@ -33,7 +33,6 @@ _OUTAGES: tuple[type[BaseException], ...] = (
     OSError,  # ConnectionError, refused or reset sockets
     TimeoutError,
     asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,  # "connection is closed", "connection was released"
     asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
@@ -50,6 +49,10 @@ def is_outage(error: BaseException) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         if isinstance(current, _OUTAGES):
+            return True
+        # asyncpg's generic InterfaceError also reports misuse (a bug), so only its "closed
+        # connection" form counts.
+        if isinstance(current, asyncpg.InterfaceError) and "connection is closed" in str(current):
             return True
         seen.add(id(current))
         current = current.__cause__ or current.__context__
