@@ -55,8 +55,12 @@ async def _live_session(connection: HTTPConnection) -> Session | None:
 async def start_session(connection: HTTPConnection, response: Response, user: User) -> Session:
     """Store a new session for `user` and set its cookie on `response`."""
     secret = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    # Sessions that can never be used again are only clutter: drop this user's at each sign-in.
+    await Session.filter(user_id=user.id, expires_at__lte=now).delete()
+    await Session.filter(user_id=user.id, ended_at__not_isnull=True).delete()
     session = await Session.create(
-        digest=_digest(secret), user=user, expires_at=datetime.now(UTC) + SESSION_LIFETIME
+        digest=_digest(secret), user=user, expires_at=now + SESSION_LIFETIME
     )
     response.set_cookie(
         COOKIE_NAME,

@@ -7,6 +7,8 @@ branches on codes, never on wording.
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 from typing import Any
 
 from starlette.requests import Request
@@ -15,12 +17,53 @@ from starlette.routing import Route
 
 from backend.models import User
 from backend.sessions import end_session, revoke_session, start_session, user_for_session
-from backend.users import authenticate_user
+from backend.users import authenticate_user, normalize_email
 
 __all__ = ["graphiql_html", "routes"]
 
 # Every response here depends on the cookie: never cache or share it.
 NO_STORE = {"Cache-Control": "no-store"}
+FAILURES_ALLOWED = 10
+FAILURE_WINDOW_SECONDS = 15 * 60
+_MAX_TRACKED_EMAILS = 10_000
+
+
+class SignInThrottle:
+    """Failed sign-ins per email, in this process: after `FAILURES_ALLOWED` within the window
+    the email is refused until the oldest failure ages out, which caps password guessing
+    without letting anyone lock an account for longer than the window."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, email: str, now: float) -> deque[float]:
+        failures = self._failures.get(email, deque())
+        while failures and failures[0] <= now - FAILURE_WINDOW_SECONDS:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, email: str) -> int:
+        """Seconds until this email may try again; 0 when it may now."""
+        now = time.monotonic()
+        failures = self._recent(email, now)
+        if len(failures) < FAILURES_ALLOWED:
+            return 0
+        return max(1, int(failures[0] + FAILURE_WINDOW_SECONDS - now) + 1)
+
+    def failed(self, email: str) -> None:
+        now = time.monotonic()
+        if len(self._failures) >= _MAX_TRACKED_EMAILS:
+            for key in [k for k, v in self._failures.items() if not self._recent(k, now)]:
+                del self._failures[key]
+        failures = self._recent(email, now)
+        failures.append(now)
+        self._failures[email] = failures
+
+    def succeeded(self, email: str) -> None:
+        self._failures.pop(email, None)
+
+
+throttle = SignInThrottle()
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -50,9 +93,21 @@ async def login(request: Request) -> Response:
     password = body.get("password") if isinstance(body, dict) else None
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         return _error(400, "BAD_REQUEST", "Give an email and a password.")
+    key = normalize_email(email)
+    wait = throttle.retry_after(key)
+    if wait:
+        response = _error(
+            429,
+            "TOO_MANY_ATTEMPTS",
+            f"Too many failed sign-ins for this email; try again in {(wait + 59) // 60} minutes.",
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = await authenticate_user(email, password)
     if user is None:
+        throttle.failed(key)
         return _error(401, "INVALID_CREDENTIALS", "The email or password is not right.")
+    throttle.succeeded(key)
     response = JSONResponse(_user_json(user), headers=NO_STORE)
     # A fresh secret on every sign-in: a cookie planted before sign-in is never promoted.
     await revoke_session(request)

@@ -5,12 +5,16 @@ import { registerCampaignTable } from "./components/campaign-table.js";
 import { registerChart } from "./components/chart.js";
 import { registerDateRange } from "./components/date-range.js";
 import { registerDrilldown } from "./components/drilldown.js";
+import { registerPager } from "./components/pager.js";
 import { registerReport } from "./components/report.js";
+import { registerReportFilters } from "./components/report-filters.js";
 import { registerSignIn } from "./components/sign-in.js";
 
 registerDateRange();
 registerChart();
 registerCampaignTable();
+registerPager();
+registerReportFilters();
 registerReport();
 registerDrilldown();
 registerSignIn();

@@ -88,3 +88,15 @@ def test_signing_in_again_replaces_the_session(server: Server) -> None:
     assert second != first
     assert httpx.get(f"{server.base_url}/auth/me", cookies={COOKIE: first}).status_code == 401
     assert httpx.get(f"{server.base_url}/auth/me", cookies={COOKIE: second}).status_code == 200
+
+
+def test_repeated_failures_for_one_email_are_throttled(server: Server) -> None:
+    email = "guessing@example.com"
+    answers = [sign_in(server, email=email, password=f"guess-{i}") for i in range(10)]
+    assert {a.status_code for a in answers} == {401}
+    refused = sign_in(server, email=email.upper(), password="guess-10")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "TOO_MANY_ATTEMPTS"
+    assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+    # Other accounts are not affected.
+    assert sign_in(server).status_code == 200
