@@ -8,6 +8,7 @@ else is a bug or an outage: the client gets a code and a request id, the log get
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -39,24 +40,38 @@ _OUTAGES: tuple[type[BaseException], ...] = (
 )
 
 
-def is_outage(error: BaseException) -> bool:
-    """Whether the database is unreachable, rather than the request or the code being wrong.
-
-    Tortoise wraps driver errors in its own `OperationalError`, so the chain of causes is
-    searched too.
-    """
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and what caused it: Tortoise wraps driver errors in its own."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
-        if isinstance(current, _OUTAGES):
+        yield current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether the database is unreachable, rather than the request or the code being wrong."""
+    for cause in _causes(error):
+        if isinstance(cause, _OUTAGES):
             return True
         # asyncpg's generic InterfaceError also reports misuse (a bug), so only its "closed
         # connection" form counts.
-        if isinstance(current, asyncpg.InterfaceError) and "connection is closed" in str(current):
+        if isinstance(cause, asyncpg.InterfaceError) and "connection is closed" in str(cause):
             return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
     return False
+
+
+# Two transactions that wrote the same rows in different orders, or a serialization failure:
+# nothing was applied (a batch is atomic) and sending the same request again is safe.
+_TRANSIENT_CONFLICTS: tuple[type[BaseException], ...] = (
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+)
+
+
+def is_transient_conflict(error: BaseException) -> bool:
+    return any(isinstance(cause, _TRANSIENT_CONFLICTS) for cause in _causes(error))
 
 
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
@@ -84,6 +99,12 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
         logger.warning("request %s: database unavailable: %r", request_id, original)
         formatted["message"] = "The service is temporarily unavailable; retry shortly."
         extensions = {"code": "UNAVAILABLE", "requestId": request_id}
+    elif is_transient_conflict(original):
+        logger.warning("request %s: concurrent update, not applied: %r", request_id, original)
+        formatted["message"] = (
+            "The request collided with a concurrent one and was not applied; send it again."
+        )
+        extensions = {"code": "CONCURRENT_UPDATE", "requestId": request_id}
     else:
         logger.error("request %s failed", request_id, exc_info=original)
         formatted["message"] = "Internal server error."
