@@ -54,7 +54,6 @@ export async function signOut() {
   await send("/auth/logout", { method: "POST" });
 }
 
-
 /** Run a GraphQL operation; resolves to `data`, rejects with an ApiError. */
 export async function graphql(query, variables = {}) {
   const response = await send("/graphql", {
@@ -67,7 +66,9 @@ export async function graphql(query, variables = {}) {
   if (error) {
     const code = error.extensions?.code ?? "ERROR";
     if (code === "UNAUTHENTICATED") window.dispatchEvent(new CustomEvent(SESSION_LOST));
-    const reference = error.extensions?.requestId ? ` (reference ${error.extensions.requestId})` : "";
+    const reference = error.extensions?.requestId
+      ? ` (reference ${error.extensions.requestId})`
+      : "";
     throw new ApiError(error.message + reference, code);
   }
   if (!response.ok || !body.data) {

@@ -27,7 +27,9 @@ const parameters = Object.fromEntries(new URLSearchParams(window.location.search
 
 function updateURL(data) {
   Object.assign(parameters, data);
-  const search = new URLSearchParams(Object.entries(parameters).filter(([, value]) => Boolean(value)));
+  const search = new URLSearchParams(
+    Object.entries(parameters).filter(([, value]) => Boolean(value)),
+  );
   history.replaceState(null, "", `?${search}`);
 }
 
@@ -57,4 +59,6 @@ function GraphiQLWithExplorer() {
   });
 }
 
-ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(GraphiQLWithExplorer));
+ReactDOM.createRoot(document.getElementById("graphiql")).render(
+  React.createElement(GraphiQLWithExplorer),
+);

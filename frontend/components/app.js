@@ -6,7 +6,6 @@ import { html, render } from "../lib/html.js";
 import { QUERY_VIEWER } from "../queries.js";
 import { NAVIGATE, navigate, onRouteChange, readState } from "../router.js";
 
-
 class App extends HTMLElement {
   #user = null;
   #viewer = null;
@@ -16,7 +15,9 @@ class App extends HTMLElement {
 
   connectedCallback() {
     onRouteChange(() => this.update());
-    window.addEventListener(SESSION_LOST, () => this.#showSignIn("Your session has ended. Sign in again."));
+    window.addEventListener(SESSION_LOST, () =>
+      this.#showSignIn("Your session has ended. Sign in again."),
+    );
     this.addEventListener(NAVIGATE, (event) => navigate(event.detail.patch, event.detail));
     this.addEventListener("cr-signed-in", () => this.#start());
     // Links inside the app change the state without a page load; modified clicks (new tab,
@@ -120,7 +121,9 @@ class App extends HTMLElement {
     if (!this.#report) return;
     const state = readState();
     const drilling = state.view === "centers" || state.view === "dates";
-    const [shown, other] = drilling ? [this.#drilldown, this.#report] : [this.#report, this.#drilldown];
+    const [shown, other] = drilling
+      ? [this.#drilldown, this.#report]
+      : [this.#report, this.#drilldown];
     other.hidden = true;
     shown.hidden = false;
     shown.state = state;

@@ -9,9 +9,19 @@ export const CAMPAIGN_COLUMNS = [
   { field: "NAME", title: "Campaign Name", value: (c) => c.name },
   { field: "TYPE", title: "Campaign Type", value: (c) => label(c.type) },
   { field: "CREATED_FROM", title: "Created From", value: (c) => label(c.createdFrom) },
-  { field: "TARGETED_GUESTS", title: "Targeted Guests", value: (c) => c.targetedGuests, kind: "int" },
+  {
+    field: "TARGETED_GUESTS",
+    title: "Targeted Guests",
+    value: (c) => c.targetedGuests,
+    kind: "int",
+  },
   { field: "PROCESSED", title: "Processed", value: (c) => c.processed, kind: "int" },
-  { field: "CREDITS_CONSUMED", title: "Credits Consumed", value: (c) => c.creditsConsumed, kind: "decimal" },
+  {
+    field: "CREDITS_CONSUMED",
+    title: "Credits Consumed",
+    value: (c) => c.creditsConsumed,
+    kind: "decimal",
+  },
   { field: "CHANNEL", title: "Channel", value: (c) => label(c.channel) },
   { field: "CREDIT_SOURCE", title: "Credit Source", value: (c) => c.creditSource.name },
   { field: "STATUS", title: "Status", value: (c) => label(c.status) },
@@ -51,7 +61,9 @@ class CampaignTable extends HTMLElement {
     this.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-sort]");
       if (button) {
-        this.dispatchEvent(new CustomEvent("cr-sort", { bubbles: true, detail: { field: button.dataset.sort } }));
+        this.dispatchEvent(
+          new CustomEvent("cr-sort", { bubbles: true, detail: { field: button.dataset.sort } }),
+        );
       }
     });
   }
@@ -59,7 +71,13 @@ class CampaignTable extends HTMLElement {
   #header(column) {
     const sorted = this.#sort.field === column.field;
     const direction = this.#sort.dir === "ASC" ? "ascending" : "descending";
-    const next = sorted ? (this.#sort.dir === "ASC" ? "descending" : "ascending") : firstDirection(column.field) === "ASC" ? "ascending" : "descending";
+    const next = sorted
+      ? this.#sort.dir === "ASC"
+        ? "descending"
+        : "ascending"
+      : firstDirection(column.field) === "ASC"
+        ? "ascending"
+        : "descending";
     return html`<th scope="col" class="${column.kind ? "num" : ""}" ${sorted ? html`aria-sort="${direction}"` : ""}>
       <button type="button" data-sort="${column.field}" data-focus="sort-${column.field}" title="Sort ${next}">
         ${column.title}<span class="sort-icon" aria-hidden="true">${sorted ? (this.#sort.dir === "ASC" ? "▲" : "▼") : "↕"}</span>
@@ -93,8 +111,9 @@ class CampaignTable extends HTMLElement {
           <tbody>
             ${this.#rows.map((campaign) => html`<tr data-campaign-id="${campaign.id}">${CAMPAIGN_COLUMNS.map((c) => this.#cell(c, campaign))}</tr>`)}
           </tbody>
-          ${totals
-            ? html`<tfoot>
+          ${
+            totals
+              ? html`<tfoot>
                 <tr data-testid="totals-row">
                   <th scope="row" colspan="3">Total · ${formatInt(count)} ${count === 1 ? "campaign" : "campaigns"}</th>
                   <td class="num" data-column="TARGETED_GUESTS">${formatInt(totals.targetedGuests)}</td>
@@ -103,7 +122,8 @@ class CampaignTable extends HTMLElement {
                   <td colspan="3"></td>
                 </tr>
               </tfoot>`
-            : ""}
+              : ""
+          }
         </table>
       </div>`,
     );

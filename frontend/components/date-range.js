@@ -46,7 +46,9 @@ class DateRange extends HTMLElement {
         <span class="range-text muted" data-part="text" aria-live="polite"></span>
       </div>`,
     );
-    this.#part("preset").addEventListener("change", (event) => this.#choosePreset(event.target.value));
+    this.#part("preset").addEventListener("change", (event) =>
+      this.#choosePreset(event.target.value),
+    );
     for (const name of ["start", "end"]) {
       this.#part(name).addEventListener("change", () => this.#chooseDates());
     }
@@ -60,7 +62,9 @@ class DateRange extends HTMLElement {
   #choosePreset(preset) {
     if (preset === "custom") {
       // Start from the window on screen, so "custom" means "adjust this".
-      const shown = resolveRange(this.#value, this.#today) ?? resolveRange({ preset: "last-30-days" }, this.#today);
+      const shown =
+        resolveRange(this.#value, this.#today) ??
+        resolveRange({ preset: "last-30-days" }, this.#today);
       this.#emit({ preset, start: shown.start, end: shown.end });
       this.#part("start").focus();
     } else {

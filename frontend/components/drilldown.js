@@ -8,7 +8,11 @@ import { describeRange, formatDate, weekday } from "../lib/dates.js";
 import { formatDecimal, formatInt, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
 import { organizationToday, rangeSlug, scopeOf, scopeSlug, windowOf } from "../lib/scope.js";
-import { QUERY_CAMPAIGN_NAME, queryCampaignBreakdown, queryCampaignBreakdownInScope } from "../queries.js";
+import {
+  QUERY_CAMPAIGN_NAME,
+  queryCampaignBreakdown,
+  queryCampaignBreakdownInScope,
+} from "../queries.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
 
 const KINDS = {
@@ -64,7 +68,9 @@ class Drilldown extends HTMLElement {
   /** The drilldown's own range; until one is chosen, the report's. */
   #choice() {
     const s = this.#state;
-    return s.drange ? { preset: s.drange, start: s.dfrom, end: s.dto } : { preset: s.range, start: s.from, end: s.to };
+    return s.drange
+      ? { preset: s.drange, start: s.dfrom, end: s.dto }
+      : { preset: s.range, start: s.from, end: s.to };
   }
 
   #build() {
@@ -103,7 +109,11 @@ class Drilldown extends HTMLElement {
     this.querySelector("cr-date-range").addEventListener("cr-range-change", (event) => {
       event.stopPropagation();
       const { preset, start, end } = event.detail;
-      this.#navigate({ drange: preset, dfrom: preset === "custom" ? start : "", dto: preset === "custom" ? end : "" });
+      this.#navigate({
+        drange: preset,
+        dfrom: preset === "custom" ? start : "",
+        dto: preset === "custom" ? end : "",
+      });
     });
     this.querySelector("[data-action=export]").addEventListener("click", () => this.#export());
     this.querySelector("[data-slot=body]").addEventListener("click", (event) => {
@@ -146,14 +156,19 @@ class Drilldown extends HTMLElement {
     if (key === this.#queryKey && !force) return;
     this.#queryKey = key;
     const request = (this.#request += 1);
-    if (this.#result && (this.#result.campaign?.id !== id || this.#result.kind !== kind)) this.#result = null;
+    if (this.#result && (this.#result.campaign?.id !== id || this.#result.kind !== kind))
+      this.#result = null;
     this.#loading = true;
     this.#error = null;
     this.#renderResult();
     try {
       const campaign = id ? await this.#fetch(kind, id, scope, window) : null;
       if (request !== this.#request) return;
-      const rows = campaign ? (kind === "centers" ? campaign.centerBreakdown : campaign.dateBreakdown) : [];
+      const rows = campaign
+        ? kind === "centers"
+          ? campaign.centerBreakdown
+          : campaign.dateBreakdown
+        : [];
       this.#result = { kind, campaign, rows, scope, window };
     } catch (error) {
       if (request !== this.#request) return;
@@ -168,8 +183,12 @@ class Drilldown extends HTMLElement {
   #renderFrame(scope, window) {
     const s = this.#state;
     const kind = this.#kind;
-    this.querySelector("[data-slot=back]").href = `/${toSearch({ ...s, view: "report", campaign: "", drange: "", dfrom: "", dto: "" })}`;
-    render(this.querySelector("[data-slot=eyebrow]"), html`Marketing › Credit consumption › ${KINDS[kind].title}`);
+    this.querySelector("[data-slot=back]").href =
+      `/${toSearch({ ...s, view: "report", campaign: "", drange: "", dfrom: "", dto: "" })}`;
+    render(
+      this.querySelector("[data-slot=eyebrow]"),
+      html`Marketing › Credit consumption › ${KINDS[kind].title}`,
+    );
     render(
       this.querySelector("[data-slot=subtitle]"),
       html`${describeRange(window)} · ${scope.name}${window ? " · dates in each center's time zone" : ""}`,
@@ -177,7 +196,8 @@ class Drilldown extends HTMLElement {
     render(
       this.querySelector("[data-slot=tabs]"),
       Object.entries(KINDS).map(
-        ([view, k]) => html`<a href="/${toSearch({ ...s, view })}" data-internal ${view === kind ? html`aria-current="page"` : ""}>${k.tab}</a>`,
+        ([view, k]) =>
+          html`<a href="/${toSearch({ ...s, view })}" data-internal ${view === kind ? html`aria-current="page"` : ""}>${k.tab}</a>`,
       ),
     );
   }
@@ -204,7 +224,10 @@ class Drilldown extends HTMLElement {
     }
     if (!result) {
       status.textContent = "Loading…";
-      render(body, html`<div class="state state-loading"><span class="spinner" aria-hidden="true"></span> Loading…</div>`);
+      render(
+        body,
+        html`<div class="state state-loading"><span class="spinner" aria-hidden="true"></span> Loading…</div>`,
+      );
       return;
     }
     status.textContent = this.#loading ? "Updating…" : "";
@@ -318,16 +341,41 @@ class Drilldown extends HTMLElement {
       data: {
         labels: rows.map((r) => formatDate(r.date)),
         datasets: [
-          { type: "bar", label: "Credits consumed", data: credits, backgroundColor: CHART_COLOR, yAxisID: "credits", order: 2 },
-          { type: "line", label: "Targeted guests", data: rows.map((r) => r.targetedGuests), borderColor: LINE_COLOR, backgroundColor: LINE_COLOR, pointRadius: rows.length > 60 ? 0 : 2, yAxisID: "guests", order: 1 },
+          {
+            type: "bar",
+            label: "Credits consumed",
+            data: credits,
+            backgroundColor: CHART_COLOR,
+            yAxisID: "credits",
+            order: 2,
+          },
+          {
+            type: "line",
+            label: "Targeted guests",
+            data: rows.map((r) => r.targetedGuests),
+            borderColor: LINE_COLOR,
+            backgroundColor: LINE_COLOR,
+            pointRadius: rows.length > 60 ? 0 : 2,
+            yAxisID: "guests",
+            order: 1,
+          },
         ],
       },
       options: {
         ...common,
         interaction: { mode: "index", intersect: false },
         scales: {
-          credits: { position: "left", beginAtZero: true, title: { display: true, text: "Credits" } },
-          guests: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "Guests" } },
+          credits: {
+            position: "left",
+            beginAtZero: true,
+            title: { display: true, text: "Credits" },
+          },
+          guests: {
+            position: "right",
+            beginAtZero: true,
+            grid: { drawOnChartArea: false },
+            title: { display: true, text: "Guests" },
+          },
           x: { ticks: { maxRotation: 0, autoSkip: true } },
         },
       },
@@ -337,14 +385,23 @@ class Drilldown extends HTMLElement {
   #export() {
     const { kind, campaign, rows, scope, window } = this.#result;
     const head = kind === "centers" ? ["Center", "Zone"] : ["Date"];
-    const lead = (row) => (kind === "centers" ? [row.center.name, this.#zoneName(row.center.zoneId)] : [row.date]);
+    const lead = (row) =>
+      kind === "centers" ? [row.center.name, this.#zoneName(row.center.zoneId)] : [row.date];
     const csv = toCsv([
       [...head, ...NUMBER_COLUMNS.map((c) => c.title)],
       ...rows.map((row) => [...lead(row), ...NUMBER_COLUMNS.map((c) => row[c.key])]),
-      ["Campaign total", ...head.slice(1).map(() => ""), ...NUMBER_COLUMNS.map((c) => campaign[c.key])],
+      [
+        "Campaign total",
+        ...head.slice(1).map(() => ""),
+        ...NUMBER_COLUMNS.map((c) => campaign[c.key]),
+      ],
     ]);
-    downloadCsv(`credit-consumption_${slug(campaign.name)}_${KINDS[kind].file}_${scopeSlug(scope)}_${rangeSlug(window)}.csv`, csv);
-    this.querySelector("[data-slot=status]").textContent = `Exported ${formatInt(rows.length)} rows.`;
+    downloadCsv(
+      `credit-consumption_${slug(campaign.name)}_${KINDS[kind].file}_${scopeSlug(scope)}_${rangeSlug(window)}.csv`,
+      csv,
+    );
+    this.querySelector("[data-slot=status]").textContent =
+      `Exported ${formatInt(rows.length)} rows.`;
   }
 }
 

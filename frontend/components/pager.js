@@ -16,7 +16,8 @@ class Pager extends HTMLElement {
       if (button) this.#emit("cr-page", { direction: button.dataset.page });
     });
     this.addEventListener("change", (event) => {
-      if (event.target.dataset.control === "size") this.#emit("cr-page-size", { size: event.target.value });
+      if (event.target.dataset.control === "size")
+        this.#emit("cr-page-size", { size: event.target.value });
     });
   }
 
@@ -38,7 +39,8 @@ class Pager extends HTMLElement {
       html`<label class="page-size">Rows per page
           <select data-control="size" data-focus="size">
             ${PAGE_SIZES.map(
-              (n) => html`<option value="${n}" ${String(size) === n ? "selected" : ""}>${n}</option>`,
+              (n) =>
+                html`<option value="${n}" ${String(size) === n ? "selected" : ""}>${n}</option>`,
             )}
           </select>
         </label>

@@ -49,7 +49,10 @@ export function hasFilters(state) {
 /** Ask for a report with these changes, from page 1. */
 export function refine(element, patch, options = {}) {
   element.dispatchEvent(
-    new CustomEvent(NAVIGATE, { bubbles: true, detail: { patch: { ...patch, after: "" }, ...options } }),
+    new CustomEvent(NAVIGATE, {
+      bubbles: true,
+      detail: { patch: { ...patch, after: "" }, ...options },
+    }),
   );
 }
 
@@ -88,11 +91,13 @@ class ReportFilters extends HTMLElement {
       <label for="report-scope">Scope</label>
       <select id="report-scope" data-control="scope">
         <option value="">${viewer.scopeKind === "ORGANIZATION" ? "Whole organization" : `All of ${own.name}`}</option>
-        ${zones.length
-          ? html`<optgroup label="Zones">
+        ${
+          zones.length
+            ? html`<optgroup label="Zones">
               ${zones.map((z) => html`<option value="zone:${z.id}">${z.name}</option>`)}
             </optgroup>`
-          : ""}
+            : ""
+        }
         <optgroup label="Centers">
           ${viewer.centers.map((c) => html`<option value="center:${c.id}">${c.name}</option>`)}
         </optgroup>
@@ -173,7 +178,11 @@ class ReportFilters extends HTMLElement {
     const state = this.#state;
     const scope = this.querySelector("[data-control=scope]");
     if (scope) {
-      scope.value = state.center ? `center:${state.center}` : state.zone ? `zone:${state.zone}` : "";
+      scope.value = state.center
+        ? `center:${state.center}`
+        : state.zone
+          ? `zone:${state.zone}`
+          : "";
     }
     const range = this.querySelector("[data-control=range]");
     range.today = this.#today;

@@ -167,9 +167,9 @@ class Report extends HTMLElement {
     const pending = this.#query();
     render(
       this.querySelector("[data-slot=subtitle]"),
-      html`${describeRange(pending.window)} · ${pending.scope.name}${pending.window
-        ? " · dates in each center's time zone"
-        : ""}`,
+      html`${describeRange(pending.window)} · ${pending.scope.name}${
+        pending.window ? " · dates in each center's time zone" : ""
+      }`,
     );
     this.setAttribute("aria-busy", String(this.#loading));
     const table = this.querySelector("cr-campaign-table");
@@ -232,10 +232,12 @@ class Report extends HTMLElement {
     const own = this.#viewer.center ?? this.#viewer.zone ?? this.#viewer.organization;
     return html`<div class="state state-error" role="alert">
       <p><strong>The report could not be loaded.</strong> ${message}</p>
-      ${outsideScope
-        ? html`<p>The link names a zone or center you do not see.</p>
+      ${
+        outsideScope
+          ? html`<p>The link names a zone or center you do not see.</p>
             <button type="button" class="button" data-action="reset-scope">Show ${own.name}</button>`
-        : html`<button type="button" class="button" data-action="retry">Retry</button>`}
+          : html`<button type="button" class="button" data-action="retry">Retry</button>`
+      }
     </div>`;
   }
 
@@ -244,13 +246,17 @@ class Report extends HTMLElement {
     return html`<div class="state state-empty">
       <p>
         <strong>No campaigns ${filtered ? "match these filters" : "in this scope"}.</strong>
-        ${filtered
-          ? "Try another date range, or clear the filters."
-          : "Try another date range or scope."}
+        ${
+          filtered
+            ? "Try another date range, or clear the filters."
+            : "Try another date range or scope."
+        }
       </p>
-      ${filtered
-        ? html`<button type="button" class="button" data-action="clear">Clear filters</button>`
-        : ""}
+      ${
+        filtered
+          ? html`<button type="button" class="button" data-action="clear">Clear filters</button>`
+          : ""
+      }
     </div>`;
   }
 
@@ -264,7 +270,11 @@ class Report extends HTMLElement {
     render(
       this.querySelector("[data-slot=tiles]"),
       tiles.map(
-        ([title, key, value]) => html`<div class="tile ${key === "creditsConsumed" ? "tile-main" : ""}">
+        ([
+          title,
+          key,
+          value,
+        ]) => html`<div class="tile ${key === "creditsConsumed" ? "tile-main" : ""}">
           <span class="tile-label">${title}</span>
           <span class="tile-value" data-total="${key}">${value}</span>
         </div>`,
@@ -293,7 +303,17 @@ class Report extends HTMLElement {
       const csv = toCsv([
         CAMPAIGN_COLUMNS.map((c) => c.title),
         ...rows.map((campaign) => CAMPAIGN_COLUMNS.map((c) => c.value(campaign))),
-        ["Total", "", "", totals.targetedGuests, totals.processed, totals.creditsConsumed, "", "", ""],
+        [
+          "Total",
+          "",
+          "",
+          totals.targetedGuests,
+          totals.processed,
+          totals.creditsConsumed,
+          "",
+          "",
+          "",
+        ],
       ]);
       downloadCsv(`credit-consumption_${scopeSlug(scope)}_${rangeSlug(window)}.csv`, csv);
       status.textContent = `Exported ${formatInt(rows.length)} campaigns.`;

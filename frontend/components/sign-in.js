@@ -36,7 +36,12 @@ class SignIn extends HTMLElement {
   #showMessage(text, role) {
     const slot = this.querySelector("[data-slot=message]");
     if (!slot) return;
-    render(slot, text ? html`<p class="${role === "alert" ? "error" : "notice"}" role="${role}">${text}</p>` : "");
+    render(
+      slot,
+      text
+        ? html`<p class="${role === "alert" ? "error" : "notice"}" role="${role}">${text}</p>`
+        : "",
+    );
   }
 
   async #submit(event) {

@@ -20,7 +20,13 @@ export function scopeOf(viewer, state) {
     };
   }
   const own = viewer.center ?? viewer.zone ?? viewer.organization;
-  return { zoneId: null, centerId: null, name: own.name, kind: viewer.scopeKind.toLowerCase(), own: true };
+  return {
+    zoneId: null,
+    centerId: null,
+    name: own.name,
+    kind: viewer.scopeKind.toLowerCase(),
+    own: true,
+  };
 }
 
 export function scopeSlug(scope) {
