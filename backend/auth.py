@@ -47,10 +47,6 @@ async def create_token(
 ) -> tuple[ApiToken, str]:
     """Store a new token and return it with its secret, which is never stored or shown again."""
     await validate_scope(organization_id, zone_id, center_id)
-    if expires_at is not None and expires_at <= datetime.now(UTC):
-        raise ProductError(
-            f"The expiry {expires_at.isoformat()} is in the past.", code="INVALID_EXPIRY"
-        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = await ApiToken.create(
         digest=digest(secret),

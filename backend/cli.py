@@ -172,10 +172,13 @@ async def _seed(messages: int, days: int) -> None:
 
 async def _create_token(args: argparse.Namespace) -> None:
     from backend.auth import create_token
+    from backend.errors import ProductError
 
     expires_at: datetime | None = args.expires
     if args.expires_in is not None:
         expires_at = datetime.now(UTC) + args.expires_in
+    if expires_at is not None and expires_at <= datetime.now(UTC):
+        raise ProductError(f"The expiry {_when(expires_at)} is in the past.")
     token, secret = await create_token(
         args.organization,
         zone_id=args.zone,
