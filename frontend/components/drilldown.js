@@ -4,8 +4,9 @@
 
 import { ApiError, graphql } from "../api.js";
 import { downloadCsv, slug, toCsv } from "../lib/csv.js";
-import { describeRange, formatDate, weekday } from "../lib/dates.js";
-import { formatDecimal, formatInt, label } from "../lib/format.js";
+import { chartHeight, centerChart, dateChart } from "../lib/charts.js";
+import { describeRange } from "../lib/dates.js";
+import { formatInt, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
 import { organizationToday, rangeSlug, scopeOf, scopeSlug, windowOf } from "../lib/scope.js";
 import {
@@ -14,22 +15,12 @@ import {
   queryCampaignBreakdownInScope,
 } from "../queries.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
+import { NUMBER_COLUMNS, breakdownCsvRows, breakdownTable, showNumber } from "./breakdown-table.js";
 
 const KINDS = {
   centers: { title: "Credits by center", tab: "By center", file: "by-center" },
   dates: { title: "Credits by date", tab: "By date", file: "by-date" },
 };
-const NUMBER_COLUMNS = [
-  { key: "targetedGuests", title: "Targeted Guests", kind: "int" },
-  { key: "processed", title: "Processed", kind: "int" },
-  { key: "creditsConsumed", title: "Credits Consumed", kind: "decimal" },
-];
-const CHART_COLOR = "#0f766e";
-const LINE_COLOR = "#b45309";
-
-function show(kind, value) {
-  return kind === "int" ? formatInt(value) : formatDecimal(value);
-}
 
 class Drilldown extends HTMLElement {
   #viewer = null;
@@ -260,7 +251,7 @@ class Drilldown extends HTMLElement {
       NUMBER_COLUMNS.map(
         (c) => html`<div class="tile ${c.kind === "decimal" ? "tile-main" : ""}">
           <span class="tile-label">${c.title}</span>
-          <span class="tile-value" data-total="${c.key}">${show(c.kind, campaign[c.key])}</span>
+          <span class="tile-value" data-total="${c.key}">${showNumber(c.kind, campaign[c.key])}</span>
         </div>`,
       ),
     );
@@ -273,133 +264,28 @@ class Drilldown extends HTMLElement {
       return;
     }
     exportButton.disabled = this.#loading;
-    const chartHeight = kind === "centers" ? Math.max(180, rows.length * 34 + 60) : 280;
+    const title = KINDS[kind].title;
     render(
       body,
       html`<figure class="chart-box">
-          <cr-chart label="${KINDS[kind].title} for ${campaign.name}; the table below lists the numbers."></cr-chart>
+          <cr-chart label="${title} for ${campaign.name}; the table below lists the numbers."></cr-chart>
         </figure>
-        <div class="table-scroll" role="region" aria-label="${KINDS[kind].title}" tabindex="0">
-          <table class="report-table" data-testid="${kind}-table">
-            <caption class="visually-hidden">${KINDS[kind].title} for ${campaign.name}</caption>
-            <thead><tr>
-              ${kind === "centers" ? html`<th scope="col">Center</th><th scope="col">Zone</th>` : html`<th scope="col">Date</th>`}
-              ${NUMBER_COLUMNS.map((c) => html`<th scope="col" class="num">${c.title}</th>`)}
-            </tr></thead>
-            <tbody>${rows.map((row) => this.#row(kind, row))}</tbody>
-            <tfoot><tr data-testid="totals-row">
-              <th scope="row" colspan="${kind === "centers" ? 2 : 1}">Campaign total</th>
-              ${NUMBER_COLUMNS.map((c) => html`<td class="num" data-column="${c.key}">${show(c.kind, campaign[c.key])}</td>`)}
-            </tr></tfoot>
-          </table>
-        </div>`,
+        ${breakdownTable({ kind, title, campaign, rows, zoneName: this.#zoneName })}`,
     );
     // Set through the CSSOM: the Content-Security-Policy refuses inline style attributes.
-    this.querySelector(".chart-box").style.height = `${chartHeight}px`;
-    this.querySelector("cr-chart").config = this.#chartConfig(kind, rows);
+    this.querySelector(".chart-box").style.height = `${chartHeight(kind, rows)}px`;
+    this.querySelector("cr-chart").config =
+      kind === "centers" ? centerChart(rows) : dateChart(rows);
   }
 
-  #zoneName(zoneId) {
-    return this.#viewer.zones.find((z) => z.id === zoneId)?.name ?? (zoneId ? zoneId : "—");
-  }
-
-  #row(kind, row) {
-    const head =
-      kind === "centers"
-        ? html`<th scope="row" data-center-id="${row.center.id}">${row.center.name}</th><td>${this.#zoneName(row.center.zoneId)}</td>`
-        : html`<th scope="row"><time datetime="${row.date}">${weekday(row.date)} ${formatDate(row.date)}</time></th>`;
-    const empty = kind === "dates" && row.processed === 0 && row.targetedGuests === 0;
-    return html`<tr class="${empty ? "zero" : ""}">${head}${NUMBER_COLUMNS.map(
-      (c) => html`<td class="num" data-column="${c.key}">${show(c.kind, row[c.key])}</td>`,
-    )}</tr>`;
-  }
-
-  #chartConfig(kind, rows) {
-    // Bar lengths only: the numbers people read and export stay exact decimal strings.
-    const credits = rows.map((r) => Number(r.creditsConsumed));
-    const common = { animation: false, responsive: true, maintainAspectRatio: false };
-    if (kind === "centers") {
-      return {
-        type: "bar",
-        data: {
-          labels: rows.map((r) => r.center.name),
-          datasets: [{ label: "Credits consumed", data: credits, backgroundColor: CHART_COLOR }],
-        },
-        options: {
-          ...common,
-          indexAxis: "y",
-          plugins: { legend: { display: false } },
-          scales: {
-            x: { beginAtZero: true, title: { display: true, text: "Credits consumed" } },
-            y: { ticks: { autoSkip: false } },
-          },
-        },
-      };
-    }
-    return {
-      type: "bar",
-      data: {
-        labels: rows.map((r) => formatDate(r.date)),
-        datasets: [
-          {
-            type: "bar",
-            label: "Credits consumed",
-            data: credits,
-            backgroundColor: CHART_COLOR,
-            yAxisID: "credits",
-            order: 2,
-          },
-          {
-            type: "line",
-            label: "Targeted guests",
-            data: rows.map((r) => r.targetedGuests),
-            borderColor: LINE_COLOR,
-            backgroundColor: LINE_COLOR,
-            pointRadius: rows.length > 60 ? 0 : 2,
-            yAxisID: "guests",
-            order: 1,
-          },
-        ],
-      },
-      options: {
-        ...common,
-        interaction: { mode: "index", intersect: false },
-        scales: {
-          credits: {
-            position: "left",
-            beginAtZero: true,
-            title: { display: true, text: "Credits" },
-          },
-          guests: {
-            position: "right",
-            beginAtZero: true,
-            grid: { drawOnChartArea: false },
-            title: { display: true, text: "Guests" },
-          },
-          x: { ticks: { maxRotation: 0, autoSkip: true } },
-        },
-      },
-    };
-  }
+  #zoneName = (zoneId) =>
+    this.#viewer.zones.find((z) => z.id === zoneId)?.name ?? (zoneId ? zoneId : "—");
 
   #export() {
     const { kind, campaign, rows, scope, window } = this.#result;
-    const head = kind === "centers" ? ["Center", "Zone"] : ["Date"];
-    const lead = (row) =>
-      kind === "centers" ? [row.center.name, this.#zoneName(row.center.zoneId)] : [row.date];
-    const csv = toCsv([
-      [...head, ...NUMBER_COLUMNS.map((c) => c.title)],
-      ...rows.map((row) => [...lead(row), ...NUMBER_COLUMNS.map((c) => row[c.key])]),
-      [
-        "Campaign total",
-        ...head.slice(1).map(() => ""),
-        ...NUMBER_COLUMNS.map((c) => campaign[c.key]),
-      ],
-    ]);
-    downloadCsv(
-      `credit-consumption_${slug(campaign.name)}_${KINDS[kind].file}_${scopeSlug(scope)}_${rangeSlug(window)}.csv`,
-      csv,
-    );
+    const csv = toCsv(breakdownCsvRows({ kind, campaign, rows, zoneName: this.#zoneName }));
+    const name = [slug(campaign.name), KINDS[kind].file, scopeSlug(scope), rangeSlug(window)];
+    downloadCsv(`credit-consumption_${name.join("_")}.csv`, csv);
     this.querySelector("[data-slot=status]").textContent =
       `Exported ${formatInt(rows.length)} rows.`;
   }
