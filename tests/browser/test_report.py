@@ -147,6 +147,12 @@ def test_filters_and_name_search(page: Page, server: Server) -> None:
     settle(page)
     assert_table_is(page, api_page(server, dateRange=window, first=25))
 
+    page.get_by_label("Only campaigns with activity").check()
+    expect(page).to_have_url(f"{server.base_url}/?range=last-90-days&active=1")
+    active = api_page(server, dateRange=window, filter={"withActivity": True}, first=25)
+    assert all(e["node"]["targetedGuests"] > 0 for e in active["edges"])
+    assert_table_is(page, active)
+
 
 def test_paging_forward_and_back(page: Page, server: Server) -> None:
     sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path="/?range=all-time&size=10")
