@@ -64,11 +64,18 @@ def _visible(center: bool) -> str:
 def report_sql(center: bool) -> str:
     """One statement: the visible campaigns joined to their usage in the window, ordered like
     the report's default (credits descending, id ascending), with the match count."""
-    only = " AND center_id = :center" if center else ""
+    # Organization scope: walk the (campaign_id, business_date) index campaign by campaign, so
+    # the grouping needs no sort; center scope: the (center_id, business_date) index reads
+    # only that center's rows. (Measured faster than the other way round on both databases.)
+    rows = (
+        "organization_id = :org AND center_id = :center"
+        if center
+        else "campaign_id IN (SELECT id FROM campaign WHERE organization_id = :org)"
+    )
     return f"""
     WITH usage AS (
       SELECT campaign_id, {_METRICS} FROM message
-      WHERE organization_id = :org AND business_date BETWEEN :start AND :end{only}
+      WHERE {rows} AND business_date BETWEEN :start AND :end
       GROUP BY campaign_id)
     SELECT c.id, c.name, c.type, c.created_from, c.channel, s.name AS source, c.status,
            COALESCE(u.targeted, 0) AS targeted, COALESCE(u.processed, 0) AS processed,
@@ -197,10 +204,9 @@ class FloorDatabase:
     async def fetch_many(
         self, statements: Sequence[tuple[str, dict[str, Any]]]
     ) -> list[list[Sequence[Any]]]:
-        """Independent statements in parallel on PostgreSQL (the best the floor can do)."""
-        if self.pool is not None:
-            return list(await asyncio.gather(*(self.fetch(s, p) for s, p in statements)))
-        return [await self.fetch(s, p) for s, p in statements]
+        """Independent statements in parallel (the best the floor can do)."""
+        # On SQLite each thread has its own connection, and WAL lets readers run in parallel.
+        return list(await asyncio.gather(*(self.fetch(s, p) for s, p in statements)))
 
 
 def _window(request: Request) -> tuple[date, date]:
