@@ -41,6 +41,8 @@ class Drilldown extends HTMLElement {
 
   set state(state) {
     this.#state = state;
+    // Presets are relative to today in the organization; an open tab crosses midnight too.
+    this.#today = organizationToday(this.#viewer);
     this.#build();
     const range = this.querySelector("cr-date-range");
     range.today = this.#today;

@@ -33,6 +33,8 @@ class Report extends HTMLElement {
 
   set state(state) {
     this.#state = state;
+    // Presets are relative to today in the organization; an open tab crosses midnight too.
+    this.#today = organizationToday(this.#viewer);
     document.title = "Credit consumption · Marketing";
     if (!this.querySelector("section")) this.#build();
     const filters = this.querySelector("cr-report-filters");
