@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
-from backend.auth import create_token
-from backend.db import close_database, open_database
-from backend.importer import apply_document
 from tests.factories import ORG, hierarchy
 
-SERVE = [sys.executable, "-c", "from backend.cli import main; main()", "serve"]
+CLI = [sys.executable, "-c", "from backend.cli import main; main()"]
+SERVE = [*CLI, "serve"]
 START_TIMEOUT = 30.0
 
 
@@ -77,12 +75,21 @@ class Server:
                 await self.kill()
 
 
-async def seed(database_url: str, **token_options: Any) -> str:
-    """Load the factories' organization and return a write token for it."""
-    await open_database(database_url)
-    try:
-        await apply_document(hierarchy())
-        _, secret = await create_token(ORG, can_write=True, **token_options)
-    finally:
-        await close_database()
-    return secret
+async def seed(database_url: str, tmp_path: Path) -> str:
+    """Load the factories' organization and return a write token for it, through the command
+    line: a separate process, like the server, so this process's own ORM state (set up for
+    whichever database the other tests use) is left alone."""
+    document = tmp_path / "organization.json"
+    document.write_text(json.dumps(hierarchy()))
+    for command in (
+        ["import", str(document)],
+        ["token", "create", "--organization", ORG, "--write"],
+    ):
+        process = await asyncio.create_subprocess_exec(
+            *CLI, *command, "--database-url", database_url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
+        assert process.returncode == 0, err.decode()
+    return out.decode().splitlines()[-1]

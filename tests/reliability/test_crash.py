@@ -46,7 +46,7 @@ async def test_a_killed_server_loses_nothing_acknowledged_and_applies_no_half_ba
     database_url: str, tmp_path: Path
 ) -> None:
     rng = random.Random(7)
-    secret = await seed(database_url)
+    secret = await seed(database_url, tmp_path)
     # One version per message, so a message present means its batch was applied.
     messages = histories(rng, BATCH_SIZE * BATCHES)
     rows = [versions[0] for versions in messages.values()]

@@ -73,7 +73,7 @@ async def test_requests_are_unavailable_while_the_database_is_cut_and_recover_af
     assert proxied_url != direct_url
     server = Server(proxied_url, tmp_path / "server.log")
     try:
-        secret = await seed(direct_url)
+        secret = await seed(direct_url, tmp_path)
         await server.start()
         await exercise(server, proxy, secret)
     finally:
