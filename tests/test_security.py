@@ -14,7 +14,7 @@ from backend.api.limits import MAX_REQUEST_BYTES
 from backend.models import Message
 from backend.security import CONTENT_SECURITY_POLICY, CORS_ORIGINS_ENV
 from backend.web import graphiql_html
-from tests.factories import load_hierarchy, token
+from tests.factories import load_hierarchy, message, token
 from tests.graphql_client import http_client, post
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
@@ -315,3 +315,57 @@ async def test_an_unreachable_database_inside_the_schema_is_unavailable(
         "code": "UNAVAILABLE",
         "requestId": response.headers["x-request-id"],
     }
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "code", "limit", "phrase"),
+    [
+        (
+            "query { " + " ".join(f"a{i}: viewer {{ canWrite }}" for i in range(31)) + " }",
+            {},
+            "GRAPHQL_VALIDATION_FAILED",
+            {"maxAliases": 30, "aliases": 31},
+            "Allowed: 30",
+        ),
+        (
+            "query { viewer { " + "canWrite " * 5_001 + "} }",
+            {},
+            "GRAPHQL_PARSE_FAILED",
+            {"maxTokens": 5_000},
+            "more than 5000 tokens",
+        ),
+        ("{ campaigns(first: 201) { totalCount } }", {}, "PAGE_SIZE_TOO_LARGE", {}, "at most 200"),
+        (
+            "{ campaigns(first: 200) { edges { node { dateBreakdown { date } } } } }",
+            {},
+            "QUERY_TOO_COSTLY",
+            {"maxCost": 10_000},
+            "at most 10000",
+        ),
+        (
+            MUTATION,
+            {"m": [message(f"m-{i}") for i in range(10_001)]},
+            "BATCH_TOO_LARGE",
+            {},
+            "at most 10000 messages",
+        ),
+    ],
+    ids=["aliases", "tokens", "page size", "cost", "batch size"],
+)
+async def test_every_exceeded_limit_gets_a_code_naming_it(
+    db: str,
+    query: str,
+    variables: dict[str, object],
+    code: str,
+    limit: dict[str, int],
+    phrase: str,
+) -> None:
+    secret = await token_for_writes()
+    async with http_client() as client:
+        response = await post(client, query, variables, token=secret)
+    assert response.status_code == 200
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == code
+    assert {name: error["extensions"][name] for name in limit} == limit
+    assert phrase in error["message"]
+    assert await Message.all().count() == 0

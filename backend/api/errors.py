@@ -8,6 +8,7 @@ else is a bug or an outage: the client gets a code and a request id, the log get
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,20 @@ from backend.errors import ProductError
 from backend.ledger import BatchRejected
 
 logger = logging.getLogger("credit_report.api")
+
+
+# Strawberry's alias and token limiters report plain messages; name the limit in extensions too,
+# as the depth and cost limits do.
+_ALIASES = re.compile(r"^(\d+) aliases found\. Allowed: (\d+)")
+_TOKENS = re.compile(r"Document contains more than (\d+) tokens")
+
+
+def _limit_extensions(message: str) -> dict[str, int]:
+    if match := _ALIASES.match(message):
+        return {"maxAliases": int(match[2]), "aliases": int(match[1])}
+    if match := _TOKENS.search(message):
+        return {"maxTokens": int(match[1])}
+    return {}
 
 
 def _code_for_request_error(error: GraphQLError) -> str:
@@ -92,6 +107,7 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     elif original is None or isinstance(original, GraphQLError):
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", _code_for_request_error(error))
+        extensions.update(_limit_extensions(error.message))
     elif error.path is None:
         # Raised while coercing input (a scalar's parser): the client's input is at fault.
         extensions = {"code": "BAD_USER_INPUT"}
