@@ -162,13 +162,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: the sync API keeps an event loop running in this thread while
+# it is open, and pytest-asyncio cannot start the async tests that run after the browser tests.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, chromium: Path) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
     yield browser
