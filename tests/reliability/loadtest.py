@@ -38,12 +38,15 @@ errors; the figures below come from the minute-long run, `python -m tests.reliab
 """
 
 
-def markdown(database: str, result: LoadResult, messages: int, days: int) -> str:
+def markdown(
+    database: str, result: LoadResult, messages: int, days: int, load_before: float
+) -> str:
     summary = result.summary()
     lines = [
         f"### {'SQLite' if database == 'sqlite' else 'PostgreSQL'}",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} CPUs; demo "
+        f"{datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} CPUs (load "
+        f"average {load_before:.1f} before the run: other work on the machine slows it); demo "
         f"organization with {messages:,} messages over {days} days; {result.workers} workers for "
         f"{result.seconds:.0f} s; {len(result.errors)} errors; "
         f"{result.messages_ingested:,} messages ingested.",
@@ -78,6 +81,7 @@ def write_docs(path: Path, database: str, block: str) -> None:
 async def main(args: argparse.Namespace) -> int:
     import asyncpg  # type: ignore[import-untyped]
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         name = f"load_{uuid.uuid4().hex[:10]}"
         if args.database == "sqlite":
@@ -97,7 +101,7 @@ async def main(args: argparse.Namespace) -> int:
                 admin = await asyncpg.connect(f"{POSTGRES_SERVER}/postgres")
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 await admin.close()
-    block = markdown(args.database, result, args.messages, args.days)
+    block = markdown(args.database, result, args.messages, args.days, load_before)
     print(block)
     for error in result.errors[:10]:
         print("error:", error)
