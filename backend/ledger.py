@@ -386,6 +386,8 @@ async def _upsert(
     connection: BaseDBAsyncClient, dialect: str, rows: list[_Validated]
 ) -> list[dict[str, Any]]:
     """Insert new messages and restate those with a newer `reportedAt`; return what changed."""
+    if not rows:
+        return []
     if dialect == "postgres":
         columns = zip(*(_sql_values(row, dialect) for row in rows), strict=True)
         return await connection.execute_query_dict(_PG_UPSERT, [list(c) for c in columns])

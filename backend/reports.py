@@ -78,11 +78,17 @@ class DateUsage:
     usage: Usage
 
 
-_METRICS = (
-    "COUNT(DISTINCT guest_id) AS targeted, "
-    "COALESCE(SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END), 0) AS processed, "
-    "COALESCE(SUM(credits_e4), 0) AS credits"
-)
+# Guest ids are opaque: comparing them bytewise (PostgreSQL's "C" collation, SQLite's default)
+# gives the same distinct count as the database's locale and is several times faster.
+_GUEST = {"postgres": 'guest_id COLLATE "C"', "sqlite": "guest_id"}
+
+
+def _metrics(dialect: str) -> str:
+    return (
+        f"COUNT(DISTINCT {_GUEST.get(dialect, 'guest_id')}) AS targeted, "
+        "COALESCE(SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END), 0) AS processed, "
+        "COALESCE(SUM(credits_e4), 0) AS credits"
+    )
 
 
 class _Where:
@@ -122,6 +128,14 @@ def _where(campaign_ids: Collection[str], scope: Scope, window: DateWindow | Non
     return where
 
 
+async def _aggregate(where: _Where, keys: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The report metrics per combination of `keys` (one row overall when there are none)."""
+    selected = "".join(f"{key}, " for key in keys)
+    group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
+    sql = f"SELECT {selected}{_metrics(where.dialect)} FROM message WHERE {where.sql()}{group_by}"
+    return await _rows(sql, where.values)
+
+
 async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, values)
     return rows
@@ -142,10 +156,7 @@ async def usage_by_campaign(
     if not campaign_ids or scope.center_ids == frozenset():
         return {}
     where = _where(campaign_ids, scope, window)
-    rows = await _rows(
-        f"SELECT campaign_id, {_METRICS} FROM message WHERE {where.sql()} GROUP BY campaign_id",
-        where.values,
-    )
+    rows = await _aggregate(where, ("campaign_id",))
     return {row["campaign_id"]: _usage(row) for row in rows}
 
 
@@ -156,7 +167,9 @@ async def usage_totals(
     if not campaign_ids or scope.center_ids == frozenset():
         return NO_USAGE
     where = _where(campaign_ids, scope, window)
-    rows = await _rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
+    rows = await _rows(
+        f"SELECT {_metrics(where.dialect)} FROM message WHERE {where.sql()}", where.values
+    )
     return _usage(rows[0]) if rows else NO_USAGE
 
 
@@ -167,11 +180,7 @@ async def usage_by_center(
     if not campaign_ids or scope.center_ids == frozenset():
         return {}
     where = _where(campaign_ids, scope, window)
-    rows = await _rows(
-        f"SELECT campaign_id, center_id, {_METRICS} FROM message WHERE {where.sql()} "
-        "GROUP BY campaign_id, center_id",
-        where.values,
-    )
+    rows = await _aggregate(where, ("campaign_id", "center_id"))
     result: dict[str, list[CenterUsage]] = {}
     for row in rows:
         result.setdefault(row["campaign_id"], []).append(CenterUsage(row["center_id"], _usage(row)))
@@ -191,11 +200,7 @@ async def usage_by_date(
     if not campaign_ids or scope.center_ids == frozenset():
         return {campaign_id: _zero_filled({}, window) for campaign_id in campaign_ids}
     where = _where(campaign_ids, scope, window)
-    rows = await _rows(
-        f"SELECT campaign_id, business_date, {_METRICS} FROM message WHERE {where.sql()} "
-        "GROUP BY campaign_id, business_date",
-        where.values,
-    )
+    rows = await _aggregate(where, ("campaign_id", "business_date"))
     by_campaign: dict[str, dict[date, Usage]] = {campaign_id: {} for campaign_id in campaign_ids}
     for row in rows:
         by_campaign[row["campaign_id"]][_as_date(row["business_date"])] = _usage(row)

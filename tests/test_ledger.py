@@ -163,3 +163,9 @@ async def test_the_audit_trail_records_each_batch(db: str) -> None:
         ("test", 2, 0, 0),
         ("test", 0, 1, 0),
     ]
+
+
+async def test_an_empty_batch_changes_nothing(db: str) -> None:
+    await load_hierarchy()
+    result = await record()
+    assert (result.received, result.inserted, result.updated, result.unchanged) == (0, 0, 0, 0)
