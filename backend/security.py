@@ -6,7 +6,8 @@ One pure ASGI middleware (not `BaseHTTPMiddleware`, which buffers and re-wraps e
 - every response carries a Content-Security-Policy that allows only this app's own scripts,
   styles, fonts and images (no inline script, no `eval`, no framing, no foreign connections),
   `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`
-  and an `X-Request-ID` that the error bodies and the log repeat;
+  and an `X-Request-ID` that the error bodies and the log repeat; answers of the API and the
+  sign-in endpoints are `Cache-Control: no-store`, and HTTPS ones carry HSTS;
 - a request body larger than `MAX_REQUEST_BYTES` is refused with 413 before it is read whole,
   whether it announces its length or streams it in chunks;
 - an exception no handler caught becomes a coded JSON 503 (the database is unreachable) or 500
@@ -73,6 +74,10 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# Answers that depend on who asks: no shared cache (a proxy, a browser's back-forward cache)
+# may keep one tenant's numbers for the next person.
+PRIVATE_PATHS = ("/graphql", "/auth/")
+HSTS = "max-age=31536000; includeSubDomains"
 RETRY_AFTER_SECONDS = 5
 
 
@@ -117,6 +122,10 @@ class SecurityMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if path.startswith(PRIVATE_PATHS):
+                    headers.setdefault("Cache-Control", "no-store")
+                if scope.get("scheme") == "https":
+                    headers.setdefault("Strict-Transport-Security", HSTS)
                 headers[REQUEST_ID_HEADER] = request_id
             await send(message)
 

@@ -60,6 +60,11 @@ async def test_every_kind_of_response_carries_the_security_headers(db: str) -> N
             await client.request("DELETE", "/graphql"),
         ]
     statuses = [r.status_code for r in responses]
+    private = [r for r in responses if r.request.url.path.startswith(("/graphql", "/auth/"))]
+    assert len(private) == 7
+    for response in private:
+        assert response.headers["cache-control"] == "no-store"
+    assert "no-store" not in responses[1].headers.get("cache-control", "")  # /main.js
     assert statuses == [200, 200, 404, 200, 401, 200, 200, 200, 200, 415, 405]
     for response in responses:
         assert_hardened(response)
@@ -105,6 +110,14 @@ def test_the_pages_need_nothing_the_policy_forbids(page: str) -> None:
     audit = _PageAudit()
     audit.feed(page)
     assert audit.problems == []
+
+
+async def test_https_responses_carry_strict_transport_security(db: str) -> None:
+    async with http_client() as client:
+        plain = await client.get("/healthz")
+        secure = await client.get("https://testserver/healthz")
+    assert "strict-transport-security" not in plain.headers
+    assert secure.headers["strict-transport-security"].startswith("max-age=31536000")
 
 
 async def test_no_cross_origin_access_unless_configured(db: str) -> None:
