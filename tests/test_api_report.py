@@ -231,3 +231,14 @@ async def test_paging_visits_every_campaign_once_under_each_order(
     full = await execute(QUERY_REPORT, {"orderBy": order, "first": 200}, principal=ORG_PRINCIPAL)
     assert seen == [e["node"]["id"] for e in full["campaigns"]["edges"]]
     assert sorted(seen) == sorted({*seen}) and len(seen) == 12
+
+
+async def test_one_campaign_narrowed_to_a_center(db: str) -> None:
+    await seed_march()
+    query = """query($id: ID!, $centerId: ID) { campaign(id: $id, centerId: $centerId) {
+        targetedGuests processed creditsConsumed centerBreakdown { center { id } } } }"""
+    data = await execute(query, {"id": "cmp-org", "centerId": "c-mumbai"}, principal=ORG_PRINCIPAL)
+    assert numbers(data["campaign"]) == (2, 1, Decimal("0.5"))
+    assert [r["center"]["id"] for r in data["campaign"]["centerBreakdown"]] == ["c-mumbai"]
+    data = await execute(query, {"id": "cmp-nyc", "centerId": "c-mumbai"}, principal=ORG_PRINCIPAL)
+    assert data["campaign"] is None

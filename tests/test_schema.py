@@ -32,7 +32,7 @@ def test_the_pinned_names_are_in_the_schema() -> None:
         "type DateUsage {",
         "type UsageTotals {",
         "recordMessages(messages: [MessageInput!]!): RecordMessagesResult!",
-        "campaign(id: ID!, dateRange: DateRange = null): Campaign\n",
+        "campaign(id: ID!, dateRange: DateRange = null",
         "centerBreakdown(dateRange: DateRange = null): [CenterUsage!]!",
         "dateBreakdown(dateRange: DateRange = null): [DateUsage!]!",
     ):

@@ -74,9 +74,15 @@ async def resolve_campaigns(
 
 
 async def resolve_campaign(
-    info: Info, id: strawberry.ID, date_range: DateRange | None = None
+    info: Info,
+    id: strawberry.ID,
+    date_range: DateRange | None = None,
+    zone_id: strawberry.ID | None = None,
+    center_id: strawberry.ID | None = None,
 ) -> Campaign | None:
-    scope = await info.context.scope()
+    scope = await info.context.scope(
+        None if zone_id is None else str(zone_id), None if center_id is None else str(center_id)
+    )
     row = await campaign_in_scope(await info.context.hierarchy(), scope, str(id))
     if row is None:
         return None

@@ -33,7 +33,10 @@ class Query:
     )
     campaign: Campaign | None = strawberry.field(
         resolver=resolve_campaign,
-        description="One campaign in scope, or null (also when it exists outside the scope).",
+        description=(
+            "One campaign in scope, or null (also when it exists outside the scope). "
+            "`zoneId`/`centerId` narrow the scope as in `campaigns`."
+        ),
     )
     viewer: Viewer = strawberry.field(
         resolver=resolve_viewer,
