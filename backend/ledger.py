@@ -425,7 +425,9 @@ async def record_messages(
         ]
         if conflicts:
             raise BatchRejected(conflicts)
-        changed = await _upsert(connection, dialect, list(latest.values()))
+        # Rows go in key order, so concurrent batches lock shared keys in the same order and
+        # cannot deadlock one another.
+        changed = await _upsert(connection, dialect, [latest[key] for key in sorted(latest)])
         if dialect == "postgres":
             inserted = sum(1 for row in changed if row["inserted"])
         else:
