@@ -95,21 +95,23 @@ async def visible_campaigns(hierarchy: OrgHierarchy, scope: Scope) -> list[Campa
         )
     )
     visible: list[CampaignRow] = []
-    for campaign in await Campaign.filter(organization_id=hierarchy.organization_id):
-        reached = hierarchy.centers_reached(campaign.created_from, campaign.owner_id)
-        if not reached or (scope.center_ids is not None and not reached & scope.center_ids):
+    rows = await Campaign.filter(organization_id=hierarchy.organization_id).values_list(
+        "id", "name", "type", "created_from", "owner_id", "channel", "credit_source_id", "status"
+    )
+    for campaign_id, name, kind, created_from, owner_id, channel, source_id, status in rows:
+        if not hierarchy.reaches_any(CreatedFrom(created_from), owner_id, scope.center_ids):
             continue
         visible.append(
             CampaignRow(
-                id=campaign.id,
-                name=campaign.name,
-                type=campaign.type,
-                created_from=campaign.created_from,
-                owner_id=campaign.owner_id,
-                channel=campaign.channel,
-                credit_source_id=campaign.credit_source_id,
-                credit_source_name=str(sources.get(campaign.credit_source_id, "")),
-                status=campaign.status,
+                id=campaign_id,
+                name=name,
+                type=CampaignType(kind),
+                created_from=CreatedFrom(created_from),
+                owner_id=owner_id,
+                channel=Channel(channel),
+                credit_source_id=source_id,
+                credit_source_name=str(sources.get(source_id, "")),
+                status=CampaignStatus(status),
             )
         )
     return visible

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from backend.enums import CreatedFrom
@@ -38,15 +39,30 @@ class OrgHierarchy:
     def zone_ids(self) -> frozenset[str]:
         return frozenset(self.zone_names)
 
-    def centers_reached(self, created_from: CreatedFrom, owner_id: str) -> frozenset[str]:
-        """The centers under a campaign's owner, now (centers opened later are reached too)."""
+    @functools.cached_property
+    def centers_by_zone(self) -> dict[str, frozenset[str]]:
+        by_zone: dict[str, set[str]] = {}
+        for center in self.centers.values():
+            if center.zone_id is not None:
+                by_zone.setdefault(center.zone_id, set()).add(center.id)
+        return {zone_id: frozenset(ids) for zone_id, ids in by_zone.items()}
+
+    def reaches_any(
+        self, created_from: CreatedFrom, owner_id: str, center_ids: frozenset[str] | None
+    ) -> bool:
+        """Whether a campaign reaches a center among `center_ids` (None: any of the org's)."""
         if created_from is CreatedFrom.ORGANIZATION:
             if owner_id != self.organization_id:
-                return frozenset()
-            return frozenset(self.centers)
+                return False
+            return bool(self.centers) if center_ids is None else bool(center_ids)
         if created_from is CreatedFrom.ZONE:
-            return frozenset(c.id for c in self.centers.values() if c.zone_id == owner_id)
-        return frozenset({owner_id}) if owner_id in self.centers else frozenset()
+            zone_centers = self.centers_by_zone.get(owner_id, frozenset())
+            return (
+                bool(zone_centers)
+                if center_ids is None
+                else not zone_centers.isdisjoint(center_ids)
+            )
+        return owner_id in self.centers and (center_ids is None or owner_id in center_ids)
 
     def narrow(
         self,
@@ -64,7 +80,7 @@ class OrgHierarchy:
         if zone_id is not None:
             if zone_id not in self.zone_ids:
                 raise NotFound(f"Unknown zone {zone_id!r}.")
-            zone_centers = frozenset(c.id for c in self.centers.values() if c.zone_id == zone_id)
+            zone_centers = self.centers_by_zone.get(zone_id, frozenset())
             if allowed is not None and not (base_zone_id == zone_id):
                 raise NotFound(f"Unknown zone {zone_id!r}.")
             allowed = zone_centers
@@ -78,7 +94,7 @@ class OrgHierarchy:
         if center_id is not None:
             return frozenset({center_id})
         if zone_id is not None:
-            return frozenset(c.id for c in self.centers.values() if c.zone_id == zone_id)
+            return self.centers_by_zone.get(zone_id, frozenset())
         return None
 
 
