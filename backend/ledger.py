@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
+from backend.guests import guest_keys
 from backend.models import Campaign, Center, IngestBatch
 
 CREDIT_PLACES = 4
@@ -273,6 +274,7 @@ _COLUMNS = (
     "campaign_id",
     "center_id",
     "guest_id",
+    "guest_key",
     "sent_at",
     "business_date",
     "outcome",
@@ -281,7 +283,7 @@ _COLUMNS = (
 )
 
 
-def _sql_values(row: _Validated, dialect: str) -> list[Any]:
+def _sql_values(row: _Validated, dialect: str, guest_key: int) -> list[Any]:
     m = row.message
     sent_at: Any = m.sent_at
     reported_at: Any = m.reported_at
@@ -294,6 +296,7 @@ def _sql_values(row: _Validated, dialect: str) -> list[Any]:
         m.campaign_id,
         m.center_id,
         m.guest_id,
+        guest_key,
         sent_at,
         row.business_date,
         m.outcome.value,
@@ -315,6 +318,7 @@ _PG_TYPES = (
     "text",
     "text",
     "text",
+    "int4",
     "timestamptz",
     "date",
     "text",
@@ -388,13 +392,20 @@ async def _upsert(
     """Insert new messages and restate those with a newer `reportedAt`; return what changed."""
     if not rows:
         return []
+    keys = await guest_keys(
+        connection, dialect, {(row.organization_id, row.message.guest_id) for row in rows}
+    )
+
+    def values(row: _Validated) -> list[Any]:
+        return _sql_values(row, dialect, keys[(row.organization_id, row.message.guest_id)])
+
     if dialect == "postgres":
-        columns = zip(*(_sql_values(row, dialect) for row in rows), strict=True)
+        columns = zip(*(values(row) for row in rows), strict=True)
         return await connection.execute_query_dict(_PG_UPSERT, [list(c) for c in columns])
     changed: list[dict[str, Any]] = []
     for chunk in _chunks(rows, _ROWS_PER_STATEMENT):
-        values = [v for row in chunk for v in _sql_values(row, dialect)]
-        changed += await connection.execute_query_dict(_sqlite_upsert(len(chunk)), values)
+        flat = [v for row in chunk for v in values(row)]
+        changed += await connection.execute_query_dict(_sqlite_upsert(len(chunk)), flat)
     return changed
 
 

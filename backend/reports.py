@@ -78,17 +78,12 @@ class DateUsage:
     usage: Usage
 
 
-# Guest ids are opaque: comparing them bytewise (PostgreSQL's "C" collation, SQLite's default)
-# gives the same distinct count as the database's locale and is several times faster.
-_GUEST = {"postgres": 'guest_id COLLATE "C"', "sqlite": "guest_id"}
-
-
-def _metrics(dialect: str) -> str:
-    return (
-        f"COUNT(DISTINCT {_GUEST.get(dialect, 'guest_id')}) AS targeted, "
-        "COALESCE(SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END), 0) AS processed, "
-        "COALESCE(SUM(credits_e4), 0) AS credits"
-    )
+# Distinct guests are counted by their integer key (see backend/guests.py).
+_METRICS = (
+    "COUNT(DISTINCT guest_key) AS targeted, "
+    "COALESCE(SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END), 0) AS processed, "
+    "COALESCE(SUM(credits_e4), 0) AS credits"
+)
 
 
 class _Where:
@@ -132,7 +127,7 @@ async def _aggregate(where: _Where, keys: tuple[str, ...] = ()) -> list[dict[str
     """The report metrics per combination of `keys` (one row overall when there are none)."""
     selected = "".join(f"{key}, " for key in keys)
     group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
-    sql = f"SELECT {selected}{_metrics(where.dialect)} FROM message WHERE {where.sql()}{group_by}"
+    sql = f"SELECT {selected}{_METRICS} FROM message WHERE {where.sql()}{group_by}"
     return await _rows(sql, where.values)
 
 
@@ -168,7 +163,7 @@ async def usage_totals(
         return NO_USAGE
     where = _where(campaign_ids, scope, window)
     rows = await _rows(
-        f"SELECT {_metrics(where.dialect)} FROM message WHERE {where.sql()}", where.values
+        f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values
     )
     return _usage(rows[0]) if rows else NO_USAGE
 

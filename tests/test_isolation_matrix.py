@@ -37,6 +37,7 @@ from backend.models import (
     Campaign,
     Center,
     CreditSource,
+    Guest,
     IngestBatch,
     Message,
     Organization,
@@ -256,7 +257,7 @@ def document(world: World) -> dict[str, Any]:
 
 async def reset_database() -> None:
     """Hypothesis runs many examples on the test's one database: start each from empty."""
-    for model in (Message, IngestBatch, ApiToken, Campaign, CreditSource, Center, Zone):
+    for model in (Message, Guest, IngestBatch, ApiToken, Campaign, CreditSource, Center, Zone):
         await model.all().delete()
     await Organization.all().delete()
 

@@ -1,0 +1,57 @@
+"""Integer keys for guests: the ledger stores one beside each message so that reports count
+distinct integers, several times faster than distinct strings."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+GuestRef = tuple[str, str]  # (organization id, upstream guest id)
+_ROWS_PER_STATEMENT = 500
+
+_PG_INSERT = (
+    "INSERT INTO guest (organization_id, guest_id) "
+    "SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING"
+)
+_PG_SELECT = (
+    "SELECT id, guest_id FROM guest WHERE organization_id = $1 AND guest_id = ANY($2::text[])"
+)
+
+
+async def guest_keys(
+    connection: BaseDBAsyncClient, dialect: str, guests: Collection[GuestRef]
+) -> dict[GuestRef, int]:
+    """The key of every guest, creating the missing ones (safe under concurrent batches: the
+    unique constraint decides, and the keys are read back after the insert)."""
+    # Sorted, so concurrent batches take the same locks in the same order.
+    ordered = sorted(set(guests))
+    keys: dict[GuestRef, int] = {}
+    if dialect == "postgres":
+        if ordered:
+            await connection.execute_query(
+                _PG_INSERT, [[org for org, _ in ordered], [guest for _, guest in ordered]]
+            )
+        by_org: dict[str, list[str]] = {}
+        for org, guest in ordered:
+            by_org.setdefault(org, []).append(guest)
+        for org, guest_ids in by_org.items():
+            for row in await connection.execute_query_dict(_PG_SELECT, [org, guest_ids]):
+                keys[(org, row["guest_id"])] = int(row["id"])
+        return keys
+    for start in range(0, len(ordered), _ROWS_PER_STATEMENT):
+        chunk = ordered[start : start + _ROWS_PER_STATEMENT]
+        values = [v for pair in chunk for v in pair]
+        await connection.execute_query(
+            "INSERT INTO guest (organization_id, guest_id) VALUES "
+            + ", ".join(["(?, ?)"] * len(chunk))
+            + " ON CONFLICT DO NOTHING",
+            values,
+        )
+        rows = await connection.execute_query_dict(
+            "SELECT id, organization_id, guest_id FROM guest WHERE (organization_id, guest_id) IN "
+            "(VALUES " + ", ".join(["(?, ?)"] * len(chunk)) + ")",
+            values,
+        )
+        keys.update({(row["organization_id"], row["guest_id"]): int(row["id"]) for row in rows})
+    return keys
