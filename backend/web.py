@@ -24,6 +24,8 @@ __all__ = ["graphiql_html", "routes"]
 # Every response here depends on the cookie: never cache or share it.
 NO_STORE = {"Cache-Control": "no-store"}
 FAILURES_ALLOWED = 10
+# One address may try many accounts (an office behind one NAT), but not endlessly.
+ADDRESS_FAILURES_ALLOWED = 50
 FAILURE_WINDOW_SECONDS = 15 * 60
 _MAX_TRACKED_EMAILS = 10_000
 
@@ -33,7 +35,8 @@ class SignInThrottle:
     the email is refused until the oldest failure ages out, which caps password guessing
     without letting anyone lock an account for longer than the window."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed: int = FAILURES_ALLOWED) -> None:
+        self._allowed = allowed
         self._failures: dict[str, deque[float]] = {}
 
     def _recent(self, email: str, now: float) -> deque[float]:
@@ -46,7 +49,7 @@ class SignInThrottle:
         """Seconds until this email may try again; 0 when it may now."""
         now = time.monotonic()
         failures = self._recent(email, now)
-        if len(failures) < FAILURES_ALLOWED:
+        if len(failures) < self._allowed:
             return 0
         return max(1, int(failures[0] + FAILURE_WINDOW_SECONDS - now) + 1)
 
@@ -64,6 +67,7 @@ class SignInThrottle:
 
 
 throttle = SignInThrottle()
+address_throttle = SignInThrottle(ADDRESS_FAILURES_ALLOWED)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -94,18 +98,22 @@ async def login(request: Request) -> Response:
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         return _error(400, "BAD_REQUEST", "Give an email and a password.")
     key = normalize_email(email)
-    wait = throttle.retry_after(key)
+    address = request.client.host if request.client else "unknown"
+    wait = max(throttle.retry_after(key), address_throttle.retry_after(address))
     if wait:
         response = _error(
             429,
             "TOO_MANY_ATTEMPTS",
-            f"Too many failed sign-ins for this email; try again in {(wait + 59) // 60} minutes.",
+            f"Too many failed sign-ins; try again in {(wait + 59) // 60} minutes.",
         )
         response.headers["Retry-After"] = str(wait)
         return response
     user = await authenticate_user(email, password)
     if user is None:
         throttle.failed(key)
+        # A success does not clear the address: signing in to one's own account must not
+        # reset a guessing run against others.
+        address_throttle.failed(address)
         return _error(401, "INVALID_CREDENTIALS", "The email or password is not right.")
     throttle.succeeded(key)
     response = JSONResponse(_user_json(user), headers=NO_STORE)
