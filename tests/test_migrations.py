@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, date, datetime
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from backend.db import close_database, open_database, tortoise_config
+from backend.hierarchy import Scope
+from backend.importer import apply_document
 from backend.models import Organization
+from backend.reports import Usage, usage_by_campaign
+from backend.sql import placeholders
+from tests.factories import ORG, hierarchy
 
 
 def test_migrations_create_the_schema_and_rerun_keeps_the_data(database_url: str) -> None:
@@ -36,3 +43,52 @@ def test_models_have_no_changes_missing_from_the_migrations(database_url: str) -
             await Tortoise.close_connections()
 
     assert asyncio.run(pending()) == []
+
+
+def test_a_database_from_an_older_release_is_upgraded_with_its_data(database_url: str) -> None:
+    """Messages stored before guest keys existed (schema 0002) get them on upgrade, and the
+    report numbers come out right afterwards."""
+
+    async def scenario() -> tuple[int, Usage]:
+        config = tortoise_config(database_url)
+        await migrate(config=config, target="models.0002_covering_report_indexes")
+        await Tortoise.close_connections()
+        await Tortoise.init(config=config)
+        try:
+            await apply_document(hierarchy())
+            connection = connections.get("default")
+            dialect = str(connection.capabilities.dialect)
+            instant = datetime(2026, 3, 1, 4, 30, tzinfo=UTC)
+            stored_instant: object = instant.isoformat(" ") if dialect == "sqlite" else instant
+            stored_date: object = "2026-03-01" if dialect == "sqlite" else date(2026, 3, 1)
+            marks = ", ".join(placeholders(dialect, 10))
+            for number, guest in enumerate(["g-1", "g-2", "g-1"]):
+                await connection.execute_query(
+                    "INSERT INTO message (organization_id, external_id, campaign_id, center_id, "
+                    "guest_id, sent_at, business_date, outcome, credits_e4, reported_at) "
+                    f"VALUES ({marks})",
+                    [
+                        ORG,
+                        f"old-{number}",
+                        "cmp-org",
+                        "c-pune",
+                        guest,
+                        stored_instant,
+                        stored_date,
+                        "PROCESSED",
+                        10_000,
+                        stored_instant,
+                    ],
+                )
+        finally:
+            await Tortoise.close_connections()
+        await open_database(database_url)  # the new release migrates on start
+        try:
+            usage = await usage_by_campaign(["cmp-org"], Scope(ORG, None), None)
+            return await Organization.all().count(), usage["cmp-org"]
+        finally:
+            await close_database()
+
+    organizations, usage = asyncio.run(scenario())
+    assert organizations == 2
+    assert (usage.targeted_guests, usage.processed, usage.credits_e4) == (2, 3, 30_000)
