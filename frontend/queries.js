@@ -43,37 +43,16 @@ export const QUERY_CAMPAIGN_REPORT = `
   }
   ${CAMPAIGN_COLUMNS}`;
 
-/** A drilldown at the user's own scope. */
+/**
+ * A drilldown: one campaign with its rows per center or per date. `zoneId`/`centerId` narrow an
+ * organization or zone user's scope (null: their own); a campaign outside it answers null.
+ */
 export function queryCampaignBreakdown(kind) {
   return `
-    query CampaignBreakdown($id: ID!, $dateRange: DateRange) {
-      campaign(id: $id, dateRange: $dateRange) {
+    query CampaignBreakdown($id: ID!, $dateRange: DateRange, $zoneId: ID, $centerId: ID) {
+      campaign(id: $id, dateRange: $dateRange, zoneId: $zoneId, centerId: $centerId) {
         ...CampaignColumns
         ${kind === "centers" ? CENTER_ROWS : DATE_ROWS}
-      }
-    }
-    ${CAMPAIGN_COLUMNS}`;
-}
-
-export const QUERY_CAMPAIGN_NAME = `
-  query CampaignName($id: ID!) { campaign(id: $id) { id name } }`;
-
-/**
- * A drilldown narrowed to one zone or center. `campaign(id:)` has no zone or center argument,
- * so the campaign is found in the narrowed report by its name and picked out by id.
- */
-export function queryCampaignBreakdownInScope(kind) {
-  return `
-    query CampaignBreakdownInScope($name: String!, $zoneId: ID, $centerId: ID,
-                                   $dateRange: DateRange) {
-      campaigns(dateRange: $dateRange, zoneId: $zoneId, centerId: $centerId,
-                filter: { nameContains: $name }, first: 20) {
-        edges {
-          node {
-            ...CampaignColumns
-            ${kind === "centers" ? CENTER_ROWS : DATE_ROWS}
-          }
-        }
       }
     }
     ${CAMPAIGN_COLUMNS}`;

@@ -9,11 +9,7 @@ import { describeRange } from "../lib/dates.js";
 import { formatInt, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
 import { organizationToday, rangeSlug, scopeOf, scopeSlug, windowOf } from "../lib/scope.js";
-import {
-  QUERY_CAMPAIGN_NAME,
-  queryCampaignBreakdown,
-  queryCampaignBreakdownInScope,
-} from "../queries.js";
+import { queryCampaignBreakdown } from "../queries.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
 import { NUMBER_COLUMNS, breakdownCsvRows, breakdownTable, showNumber } from "./breakdown-table.js";
 
@@ -29,7 +25,6 @@ class Drilldown extends HTMLElement {
   #built = false;
   #queryKey = "";
   #request = 0;
-  #names = new Map();
   #result = null; // {kind, campaign, rows, scope, window}
   #error = null;
   #loading = false;
@@ -119,23 +114,13 @@ class Drilldown extends HTMLElement {
   }
 
   async #fetch(kind, id, scope, window) {
-    if (scope.own) {
-      const data = await graphql(queryCampaignBreakdown(kind), { id, dateRange: window });
-      return data.campaign;
-    }
-    // Narrowed to a zone or center: find the campaign in the narrowed report (see queries.js).
-    if (!this.#names.has(id)) {
-      const found = (await graphql(QUERY_CAMPAIGN_NAME, { id })).campaign;
-      if (!found) return null;
-      this.#names.set(id, found.name);
-    }
-    const data = await graphql(queryCampaignBreakdownInScope(kind), {
-      name: this.#names.get(id),
+    const data = await graphql(queryCampaignBreakdown(kind), {
+      id,
+      dateRange: window,
       zoneId: scope.zoneId,
       centerId: scope.centerId,
-      dateRange: window,
     });
-    return data.campaigns.edges.map((e) => e.node).find((c) => c.id === id) ?? null;
+    return data.campaign;
   }
 
   async #load({ force = false } = {}) {

@@ -75,6 +75,15 @@ QUERY_CENTERS_IN_ZONE = f"""
       }} }}
     }}
   }}"""
+QUERY_DATES_IN_CENTER = f"""
+  query DatesInCenter($centerId: ID, $dateRange: DateRange) {{
+    campaigns(centerId: $centerId, dateRange: $dateRange, first: 50) {{
+      edges {{ node {{
+        {COLUMNS}
+        dateBreakdown {{ date targetedGuests processed creditsConsumed }}
+      }} }}
+    }}
+  }}"""
 QUERY_VIEWER = "{ viewer { organization { timezone } zones { id name } centers { id zoneId } } }"
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import ORG_EMAIL, ORG_PASSWORD, Server, screenshot
 from tests.browser.helpers import (
     QUERY_CENTERS,
     QUERY_CENTERS_IN_ZONE,
     QUERY_DATES,
+    QUERY_DATES_IN_CENTER,
     footer,
     last_days,
     number,
@@ -148,9 +150,22 @@ def test_the_status_opens_the_dates_zero_filled(page: Page, server: Server) -> N
     assert shown_rows(page, "centers") == expected_center_rows(campaign)
 
 
+def graphql_bodies(page: Page) -> list[dict[str, Any]]:
+    """The GraphQL requests the page sends from now on, as their JSON bodies."""
+    bodies: list[dict[str, Any]] = []
+
+    def record(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith("/graphql") and request.post_data:
+            bodies.append(json.loads(request.post_data))
+
+    page.on("request", record)
+    return bodies
+
+
 def test_a_drilldown_in_a_narrowed_scope_shows_only_that_zone(page: Page, server: Server) -> None:
     sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path="/?zone=zone-us")
     window = last_days(org_today(server), 30)
+    sent = graphql_bodies(page)
     page.get_by_role("link", name=CAMPAIGN_NAME, exact=True).click()
     edges = server.graphql(QUERY_CENTERS_IN_ZONE, {"zoneId": "zone-us", "dateRange": window})
     [campaign] = [e["node"] for e in edges["campaigns"]["edges"] if e["node"]["id"] == CAMPAIGN_ID]
@@ -160,6 +175,37 @@ def test_a_drilldown_in_a_narrowed_scope_shows_only_that_zone(page: Page, server
     assert footer(page) == campaign_totals(campaign)
     expect(page.locator("cr-drilldown .view-head p.muted")).to_contain_text("North America")
     screenshot(page, "drilldown-centers-zone")
+    # One direct `campaign(id:, zoneId:)` question, not a search of the narrowed report.
+    assert len(sent) == 1, sent
+    assert "campaign(id: $id, dateRange: $dateRange, zoneId: $zoneId" in sent[0]["query"]
+    assert "campaigns(" not in sent[0]["query"]
+    assert sent[0]["variables"] == {
+        "id": CAMPAIGN_ID,
+        "dateRange": window,
+        "zoneId": "zone-us",
+        "centerId": None,
+    }
+
+
+def test_a_date_drilldown_narrowed_to_a_center(page: Page, server: Server) -> None:
+    path = f"/?view=dates&campaign={CAMPAIGN_ID}&center=c-boston"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
+    window = last_days(org_today(server), 30)
+    edges = server.graphql(QUERY_DATES_IN_CENTER, {"centerId": "c-boston", "dateRange": window})
+    [campaign] = [e["node"] for e in edges["campaigns"]["edges"] if e["node"]["id"] == CAMPAIGN_ID]
+    expect(page.get_by_role("heading", level=1)).to_have_text(CAMPAIGN_NAME)
+    assert shown_rows(page, "dates") == expected_date_rows(campaign)
+    assert footer(page) == campaign_totals(campaign)
+    expect(page.locator("cr-drilldown .view-head p.muted")).to_contain_text("Boston Back Bay")
+
+
+def test_a_campaign_outside_the_narrowed_zone_says_so(page: Page, server: Server) -> None:
+    # A West India zone campaign exists in the organization but does not reach North America.
+    path = "/?view=centers&campaign=cmp-anniv&zone=zone-us"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Campaign not found")
+    expect(page.get_by_role("alert")).to_contain_text("no such campaign in North America")
+    expect(page.locator("cr-drilldown [data-action=export]")).to_be_disabled()
 
 
 def test_an_unknown_campaign_says_so(page: Page, server: Server) -> None:
