@@ -162,9 +162,7 @@ async def usage_totals(
     if not campaign_ids or scope.center_ids == frozenset():
         return NO_USAGE
     where = _where(campaign_ids, scope, window)
-    rows = await _rows(
-        f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values
-    )
+    rows = await _rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
     return _usage(rows[0]) if rows else NO_USAGE
 
 
