@@ -7,9 +7,11 @@ postgres://postgres@127.0.0.1:5432), created for the test and dropped after it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -64,17 +66,22 @@ async def db() -> AsyncIterator[str]:
         await _drop_postgres_database(name)
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A URL for an empty database that a separate process (the CLI, a server) can open."""
+@contextmanager
+def fresh_database_url(folder: Path) -> Iterator[str]:
+    """A URL for an empty database of this run's kind, for another process to open."""
     if BACKEND == "sqlite":
-        yield f"sqlite://{tmp_path / 'report.db'}"
+        yield f"sqlite://{folder / 'report.db'}"
         return
-    import asyncio
-
     url, name = _postgres_url()
     asyncio.run(_create_postgres_database(name))
     try:
         yield url
     finally:
         asyncio.run(_drop_postgres_database(name))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A URL for an empty database that a separate process (the CLI, a server) can open."""
+    with fresh_database_url(tmp_path) as url:
+        yield url

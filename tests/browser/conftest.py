@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
 from backend import demo
+from tests.conftest import fresh_database_url
 
 CHROMIUM = Path(os.environ.get("CREDIT_REPORT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -108,7 +109,12 @@ def chromium() -> Path:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("web")
-    database_url = f"sqlite://{folder / 'report.db'}"
+    # The server runs on the database this test run is for: SQLite, or a fresh PostgreSQL one.
+    with fresh_database_url(folder) as database_url:
+        yield from _serve(folder, database_url)
+
+
+def _serve(folder: Path, database_url: str) -> Iterator[Server]:
     _cli(
         "seed",
         "--demo",
