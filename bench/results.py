@@ -120,7 +120,12 @@ def render(result: RunResult) -> str:
         f"(90 days). Busiest campaign `{result.busiest_campaign}`; center scope `{result.center}`.",
         f"- Database: {result.database}. Machine: {m['cpus']} CPUs ({m['cpu_model']}), "
         f"{m['memory_gb']} GB RAM, Python {m['python']}, Linux {m['kernel']}. "
-        f"Code: `{m['commit']}`.",
+        f"Code: `{m['commit']}`"
+        + (
+            f" at the start, `{m['commit_at_end']}` at the end."
+            if m.get("commit_at_end", m["commit"]) != m["commit"]
+            else "."
+        ),
         "",
         "| operation | product p50 ms | product p99 ms | floor p50 ms | floor p99 ms "
         "| product / floor (p50) | samples |",

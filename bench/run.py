@@ -249,6 +249,7 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
         finally:
             await floor.drop_indexes(db)
     result.duration_seconds = time.perf_counter() - started
+    result.machine["commit_at_end"] = code_state()
     return result
 
 
@@ -287,7 +288,6 @@ def _dataset_summary(preset: Preset, stored: int) -> dict[str, Any]:
 def machine() -> dict[str, Any]:
     import os
     import platform
-    import subprocess
 
     model = ""
     with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
@@ -300,28 +300,26 @@ def machine() -> dict[str, Any]:
         for line in meminfo:
             if line.startswith("MemTotal:"):
                 memory = int(line.split()[1]) * 1024
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", "backend"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    ).stdout.strip()
     return {
         "cpus": os.cpu_count(),
         "cpu_model": model,
         "memory_gb": round(memory / 2**30, 1),
         "python": platform.python_version(),
         "kernel": platform.release(),
-        "commit": commit + (" + uncommitted backend changes" if dirty else ""),
+        "commit": code_state(),
     }
+
+
+def code_state() -> str:
+    """The commit, and whether backend/ differs from it (the server runs the working tree)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "backend")
+    return git("rev-parse", "--short", "HEAD") + (" + uncommitted backend changes" if dirty else "")
 
 
 def _parser() -> argparse.ArgumentParser:
