@@ -123,8 +123,15 @@ class Message(Model):
         # PostgreSQL, covering indexes on SQLite), by campaign or by center, within a window.
         indexes = (
             Index(
-                fields=("campaign_id", "business_date", "guest_key", "outcome", "credits_e4"),
-                name="message_campaign_guests",
+                fields=(
+                    "campaign_id",
+                    "business_date",
+                    "center_id",
+                    "guest_key",
+                    "outcome",
+                    "credits_e4",
+                ),
+                name="message_campaign_centers",
             ),
             Index(
                 fields=(
