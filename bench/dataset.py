@@ -294,10 +294,12 @@ class Dataset:
                 sequence += 1
 
     def fresh_messages(self, count: int, tag: str, days: int = 30) -> Iterator[dict[str, Any]]:
-        """`count` new messages (external ids `x-<tag>-…`) shaped like the last `days` days.
+        """`count` new messages (external ids `x-<tag>-…`) shaped like the last `days` days and
+        dated the `days` days after the dataset's end.
 
         The ingest benchmark records these on top of a loaded dataset: new ids, so every one is
-        an insert, inside the report window, so the measured reports include them.
+        an insert; after the end date, so repeated runs do not grow the window the reports are
+        timed on (the runner checks the ingested days' numbers separately).
         """
         recent = [cell for cell in self.cells() if cell[0] >= self.preset.days - days]
         total = sum(n for _, _, n in recent)
@@ -306,7 +308,7 @@ class Dataset:
         for day, ci, n in recent:
             running += n * count / total
             share = round(running) - assigned
-            for message in self._cell(day, ci, share, 0, salt=tag):
+            for message in self._cell(day + days, ci, share, 0, salt=tag):
                 message["externalId"] = f"x-{tag}-{assigned:07d}"
                 assigned += 1
                 yield message

@@ -332,15 +332,27 @@ def drop_statements() -> list[str]:
     return [f"DROP INDEX IF EXISTS {name}" for name, _, _ in FLOOR_INDEXES]
 
 
-async def create_indexes(db: DatabaseUrl) -> None:
+SqliteStats = list[tuple[Any, ...]]
+
+
+async def create_indexes(db: DatabaseUrl) -> SqliteStats:
     """Build the floor's indexes and refresh statistics (and, on PostgreSQL, the visibility
-    map, without which no scan is index-only)."""
+    map, without which no scan is index-only).
+
+    SQLite keeps its statistics in the file (`sqlite_stat1`) and the product never writes
+    them, so the rows there before are returned, for `drop_indexes` to put back: the floor
+    plans with full statistics, and the product's next run finds the file as it was.
+    """
     if db.dialect == "sqlite":
         with sqlite3.connect(db.sqlite_path) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).fetchone()
+            saved = connection.execute("SELECT * FROM sqlite_stat1").fetchall() if exists else []
             for statement in index_statements("sqlite"):
                 connection.execute(statement)
             connection.execute("ANALYZE")
-        return
+        return saved
     connection = await asyncpg.connect(db.postgres_dsn)
     try:
         await connection.execute("SET maintenance_work_mem = '1GB'")
@@ -349,15 +361,23 @@ async def create_indexes(db: DatabaseUrl) -> None:
         await connection.execute("VACUUM (ANALYZE) message")
     finally:
         await connection.close()
+    return []
 
 
-async def drop_indexes(db: DatabaseUrl) -> None:
+async def drop_indexes(db: DatabaseUrl, restore: SqliteStats | None = None) -> None:
     """The floor's indexes must not slow the product's ingest nor serve its queries: they exist
-    only while the floor is measured."""
+    only while the floor is measured. `restore` puts SQLite's statistics back as they were."""
     if db.dialect == "sqlite":
         with sqlite3.connect(db.sqlite_path) as connection:
             for statement in drop_statements():
                 connection.execute(statement)
+            if restore is not None:
+                exists = connection.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+                ).fetchone()
+                if exists:
+                    connection.execute("DELETE FROM sqlite_stat1")
+                    connection.executemany("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", restore)
         return
     connection = await asyncpg.connect(db.postgres_dsn)
     try:

@@ -92,7 +92,7 @@ def targets(result: RunResult) -> list[tuple[str, str, str]]:
     )
     rows.append(
         (
-            "numbers equal the floor's exactly (ops 1-3, after the ingest)",
+            "numbers equal the floor's exactly (ops 1-3, and the ingested days)",
             "equal" if result.exact else f"differ: {result.mismatch}",
             _check(result.exact),
         )
@@ -165,7 +165,7 @@ def render(result: RunResult) -> str:
     )
     lines.append(
         f"- Memory: the product server's resident set peaked at "
-        f"**{result.product_max_rss / MB:.0f} MB** (sampled every 50 ms for the whole run); "
+        f"**{result.product_max_rss / MB:.0f} MB** (whole run, start-up and ingest included); "
         f"the floor's at {result.floor_max_rss / MB:.0f} MB."
     )
     lines.append(

@@ -42,6 +42,7 @@ from bench.timing import Latency, Throughput, concurrent, get, graphql, sequenti
 
 WINDOW_DAYS = 90
 INGEST_BATCH = 10_000
+INGEST_DAYS = 30  # the ingest writes the days after the dataset's end (Dataset.fresh_messages)
 CLIENTS = 10
 
 
@@ -202,6 +203,20 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
                 answers[op.key] = ops.normal_from_api(op.key, _graphql_data(response))
                 result.ops.append(OpResult(op.key, op.title, latency))
                 _log(f"{op.title}: p50 {latency.p50_ms:.1f} ms, p99 {latency.p99_ms:.1f} ms")
+            # Untimed: the days the ingest wrote to, so its derived data is checked too.
+            ingested = ops.report_page(
+                "report-ingested",
+                "Report page over the ingested days",
+                "org",
+                org,
+                None,
+                end + timedelta(days=1),
+                end + timedelta(days=INGEST_DAYS + 1),
+            )
+            response = await graphql(
+                product.url, tokens["org"], ingested.query, ingested.variables
+            )(client)
+            answers[ingested.key] = ops.normal_from_api(ingested.key, _graphql_data(response))
             send = graphql(product.url, tokens["org"], report_org.query, report_org.variables)
             result.concurrency = await concurrent(
                 client, send, clients=CLIENTS, seconds=args.seconds, warmup=2.0
@@ -215,7 +230,7 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
 
         _log("building the floor's indexes")
         t0 = time.perf_counter()
-        await floor.create_indexes(db)
+        saved_stats = await floor.create_indexes(db)
         result.floor_index_seconds = time.perf_counter() - t0
         try:
             floor_app = floor_server(db.url, results_dir / f"floor-{preset.name}-{db.dialect}.log")
@@ -241,13 +256,22 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
                         f"floor {op.title}: p50 {latency.p50_ms:.1f} ms "
                         f"(product/floor {op_result.ratio:.2f})"
                     )
+                response = await get(floor_app.url + ingested.floor_path, ingested.floor_params)(
+                    client
+                )
+                expected = ops.normal_from_floor(ingested.key, orjson.loads(response.content))
+                difference = ops.first_difference(answers[ingested.key], expected)
+                if difference is not None:
+                    result.exact = False
+                    result.mismatch += f"{ingested.key}{difference}; "
+                    _log(f"MISMATCH {ingested.key}: product vs floor at {difference}")
                 send = get(floor_app.url + report_org.floor_path, report_org.floor_params)
                 result.floor_concurrency = await concurrent(
                     client, send, clients=CLIENTS, seconds=args.seconds, warmup=2.0
                 )
             result.floor_max_rss = floor_app.max_rss
         finally:
-            await floor.drop_indexes(db)
+            await floor.drop_indexes(db, restore=saved_stats)
     result.duration_seconds = time.perf_counter() - started
     result.machine["commit_at_end"] = code_state()
     return result
@@ -319,7 +343,8 @@ def code_state() -> str:
         return done.stdout.strip()
 
     dirty = git("status", "--porcelain", "--", "backend")
-    return git("rev-parse", "--short", "HEAD") + (" + uncommitted backend changes" if dirty else "")
+    backend = git("log", "-1", "--format=%h", "--", "backend")
+    return f"backend/ at {backend}" + (" + uncommitted changes" if dirty else "")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -50,15 +50,18 @@ def create_token(database_url: str, organization: str, *extra: str) -> str:
 
 
 def rss_bytes(pid: int) -> int:
-    """Resident set size from /proc (Linux); 0 when the process is gone."""
+    """Resident set size from /proc (Linux): the larger of the current size (VmRSS) and the
+    kernel's own high-water mark (VmHWM), so a peak between two samples is not missed; 0 when
+    the process is gone."""
+    peak = 0
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    peak = max(peak, int(line.split()[1]) * 1024)
     except OSError:
         pass
-    return 0
+    return peak
 
 
 class RssSampler(threading.Thread):
