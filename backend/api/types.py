@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -49,6 +50,15 @@ class Center:
         )
 
 
+def usage_fields(usage: Usage) -> dict[str, Any]:
+    """The three report numbers, as every usage-bearing type names them."""
+    return {
+        "targeted_guests": usage.targeted_guests,
+        "processed": usage.processed,
+        "credits_consumed": usage.credits_consumed,
+    }
+
+
 _TARGETED = "Distinct guests with any message in the window and scope."
 _PROCESSED = "Messages successfully sent (outcome PROCESSED)."
 _CREDITS = "Sum of the credits of every message in the window and scope, any outcome."
@@ -64,11 +74,7 @@ class UsageTotals:
 
     @classmethod
     def from_usage(cls, usage: Usage) -> UsageTotals:
-        return cls(
-            targeted_guests=usage.targeted_guests,
-            processed=usage.processed,
-            credits_consumed=usage.credits_consumed,
-        )
+        return cls(**usage_fields(usage))
 
 
 @strawberry.type(description="A campaign's numbers at one center.")
@@ -120,9 +126,7 @@ class Campaign:
                 id=strawberry.ID(row.credit_source_id), name=row.credit_source_name
             ),
             status=row.status,
-            targeted_guests=usage.targeted_guests,
-            processed=usage.processed,
-            credits_consumed=usage.credits_consumed,
+            **usage_fields(usage),
             scope=scope,
             window=window,
         )
@@ -145,9 +149,7 @@ class Campaign:
         return [
             CenterUsage(
                 center=Center.from_info(centers[row.center_id]),
-                targeted_guests=row.usage.targeted_guests,
-                processed=row.usage.processed,
-                credits_consumed=row.usage.credits_consumed,
+                **usage_fields(row.usage),
             )
             for row in rows
         ]
@@ -166,9 +168,7 @@ class Campaign:
         return [
             DateUsage(
                 date=row.date,
-                targeted_guests=row.usage.targeted_guests,
-                processed=row.usage.processed,
-                credits_consumed=row.usage.credits_consumed,
+                **usage_fields(row.usage),
             )
             for row in rows
         ]
