@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,9 +19,18 @@ from backend.api.view import GraphQLView
 from backend.db import close_database, open_database
 from backend.security import SecurityMiddleware, cors_origins, with_cors
 from backend.settings import Settings
+from backend.usage_index import warm_up
 from backend.web import routes as web_routes
 
+logger = logging.getLogger(__name__)
+
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+
+
+def _report_warm_up_failure(task: asyncio.Task[None]) -> None:
+    # Not fatal: reports build what they need on demand (and say so if the database is down).
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("Warming the usage index failed", exc_info=task.exception())
 
 
 async def health(request: Request) -> JSONResponse:
@@ -31,13 +42,20 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if manage_database:
-            await open_database(settings.database_url)
+        if not manage_database:
+            yield
+            return
+        await open_database(settings.database_url)
+        # Serving starts at once; a report that arrives first waits for the index it needs.
+        warming = asyncio.create_task(warm_up())
+        warming.add_done_callback(_report_warm_up_failure)
         try:
             yield
         finally:
-            if manage_database:
-                await close_database()
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
+            await close_database()
 
     graphql = GraphQLView()
     routes: list[BaseRoute] = [

@@ -9,6 +9,7 @@ decides which write wins.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,6 +24,7 @@ from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
 from backend.guests import guest_keys
 from backend.models import Campaign, Center, IngestBatch
+from backend.sql import placeholders
 
 CREDIT_PLACES = 4
 CREDIT_SCALE = 10**CREDIT_PLACES
@@ -409,6 +411,22 @@ async def _upsert(
     return changed
 
 
+async def _advance_ledger_versions(
+    connection: BaseDBAsyncClient, dialect: str, campaign_ids: set[str]
+) -> None:
+    """Tell readers of derived data (backend/usage_index.py) which campaigns changed. Inside the
+    batch's transaction, so a reader that sees the new version also sees the new messages."""
+    if not campaign_ids:
+        return
+    version_mark, *marks = placeholders(dialect, len(campaign_ids) + 1)
+    # Random, so that no two states of a campaign share a version even across a restore; sorted,
+    # so concurrent batches lock campaign rows in the same order.
+    await connection.execute_query(
+        f"UPDATE campaign SET ledger_version = {version_mark} WHERE id IN ({', '.join(marks)})",
+        [secrets.randbits(62) + 1, *sorted(campaign_ids)],
+    )
+
+
 async def record_messages(
     rows: Sequence[Mapping[str, Any]], *, scope: WriteScope, actor: str
 ) -> IngestResult:
@@ -446,6 +464,14 @@ async def record_messages(
             inserted = sum(
                 1 for row in changed if (row["organization_id"], row["external_id"]) not in stored
             )
+        await _advance_ledger_versions(
+            connection,
+            dialect,
+            {
+                latest[(row["organization_id"], row["external_id"])].message.campaign_id
+                for row in changed
+            },
+        )
         result = IngestResult(
             received=len(rows),
             inserted=inserted,

@@ -80,6 +80,10 @@ class Campaign(Model):
     )
     credit_source_id: str
     status = fields.CharEnumField(CampaignStatus, max_length=16)
+    # Raised by every ingest that changes one of the campaign's messages, in that ingest's
+    # transaction: the in-memory usage index (backend/usage_index.py) rebuilds a campaign whose
+    # version differs from the one it was built at.
+    ledger_version = fields.BigIntField(default=0, db_default=0)
 
     class Meta:
         table = "campaign"

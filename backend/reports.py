@@ -20,6 +20,7 @@ from backend.errors import ProductError
 from backend.hierarchy import Scope
 from backend.ledger import e4_to_credits
 from backend.sql import placeholders
+from backend.usage_index import CampaignIndex, Counts, date_of, day_number, totals_of, usage_index
 
 # Longest window a request may ask for: the date breakdown is zero-filled, one row per day.
 MAX_WINDOW_DAYS = 3660
@@ -144,12 +145,44 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+async def _indexed(campaign_ids: Collection[str], scope: Scope) -> dict[str, CampaignIndex] | None:
+    """The in-memory indexes (backend/usage_index.py) of organization-wide questions; None
+    for narrower scopes, which SQL answers from few rows."""
+    if scope.center_ids is not None:
+        return None
+    marks = ", ".join(placeholders(_dialect(), len(campaign_ids)))
+    rows = await _rows(
+        f"SELECT id, ledger_version FROM campaign WHERE id IN ({marks})", sorted(campaign_ids)
+    )
+    return await usage_index().current({r["id"]: int(r["ledger_version"]) for r in rows})
+
+
+def _dialect() -> str:
+    return str(connections.get("default").capabilities.dialect)
+
+
+def _span(window: DateWindow | None) -> tuple[int, int]:
+    """Day numbers of the window; no window means every day."""
+    if window is None:
+        return -(2**62), 2**62
+    return day_number(window.start), day_number(window.end)
+
+
+def _from_counts(counts: Counts) -> Usage:
+    return Usage(counts.targeted_guests, counts.processed, counts.credits_e4)
+
+
 async def usage_by_campaign(
     campaign_ids: Collection[str], scope: Scope, window: DateWindow | None
 ) -> dict[str, Usage]:
     """Each campaign's numbers; campaigns without messages are absent (read them as zero)."""
     if not campaign_ids or scope.center_ids == frozenset():
         return {}
+    indexes = await _indexed(campaign_ids, scope)
+    if indexes is not None:
+        start, end = _span(window)
+        found = {c: index.counts(start, end) for c, index in indexes.items()}
+        return {c: _from_counts(counts) for c, counts in found.items() if counts is not None}
     where = _where(campaign_ids, scope, window)
     rows = await _aggregate(where, ("campaign_id",))
     return {row["campaign_id"]: _usage(row) for row in rows}
@@ -161,6 +194,9 @@ async def usage_totals(
     """The numbers over all the campaigns together: a guest reached by two counts once."""
     if not campaign_ids or scope.center_ids == frozenset():
         return NO_USAGE
+    indexes = await _indexed(campaign_ids, scope)
+    if indexes is not None:
+        return _from_counts(totals_of(indexes.values(), *_span(window)))
     where = _where(campaign_ids, scope, window)
     rows = await _rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
     return _usage(rows[0]) if rows else NO_USAGE
@@ -192,6 +228,19 @@ async def usage_by_date(
     """
     if not campaign_ids or scope.center_ids == frozenset():
         return {campaign_id: _zero_filled({}, window) for campaign_id in campaign_ids}
+    indexes = await _indexed(campaign_ids, scope)
+    if indexes is not None:
+        start, end = _span(window)
+        return {
+            campaign_id: _zero_filled(
+                {
+                    date_of(day): _from_counts(counts)
+                    for day, counts in index.counts_by_day(start, end).items()
+                },
+                window,
+            )
+            for campaign_id, index in indexes.items()
+        }
     where = _where(campaign_ids, scope, window)
     rows = await _aggregate(where, ("campaign_id", "business_date"))
     by_campaign: dict[str, dict[date, Usage]] = {campaign_id: {} for campaign_id in campaign_ids}

@@ -106,3 +106,15 @@ async def analyze(db: DatabaseUrl) -> None:
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
+
+
+async def vacuum(db: DatabaseUrl) -> None:
+    """After a load (PostgreSQL): statistics, and the visibility map without which no scan is
+    index-only. Autovacuum would get there in time (unless it is off, as on this machine)."""
+    if db.dialect != "postgres":
+        return
+    connection = await asyncpg.connect(db.postgres_dsn)
+    try:
+        await connection.execute("VACUUM (ANALYZE) message")
+    finally:
+        await connection.close()

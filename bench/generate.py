@@ -32,7 +32,7 @@ from rich.progress import (
 )
 
 from bench.dataset import Dataset
-from bench.dburl import DatabaseUrl, analyze, ensure_database, message_count
+from bench.dburl import DatabaseUrl, analyze, ensure_database, message_count, vacuum
 from bench.presets import PRESETS, Preset
 
 BATCH_SIZE = 10_000
@@ -135,6 +135,7 @@ async def load(
                 in_flight.add(job)
             for pending in asyncio.as_completed(in_flight):
                 await pending
+        await vacuum(db)
     finally:
         await close_database()
     return LoadResult(preset.messages - skip, time.perf_counter() - started)

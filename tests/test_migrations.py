@@ -46,8 +46,8 @@ def test_models_have_no_changes_missing_from_the_migrations(database_url: str) -
 
 
 def test_a_database_from_an_older_release_is_upgraded_with_its_data(database_url: str) -> None:
-    """Messages stored before guest keys existed (schema 0002) get them on upgrade, and the
-    report numbers come out right afterwards."""
+    """Messages stored before guest keys existed (schema 0002) get them on upgrade, campaigns get
+    a ledger version, and the report numbers come out right afterwards."""
 
     async def scenario() -> tuple[int, Usage]:
         config = tortoise_config(database_url)
@@ -55,9 +55,26 @@ def test_a_database_from_an_older_release_is_upgraded_with_its_data(database_url
         await Tortoise.close_connections()
         await Tortoise.init(config=config)
         try:
-            await apply_document(hierarchy())
+            # Today's Campaign model has columns schema 0002 lacks: campaigns go in as rows.
+            await apply_document({**hierarchy(), "campaigns": []})
             connection = connections.get("default")
             dialect = str(connection.capabilities.dialect)
+            campaign = {
+                "id": "cmp-org",
+                "organization_id": ORG,
+                "name": "Birthday wishes",
+                "type": "ALWAYS_ON",
+                "created_from": "ORGANIZATION",
+                "owner_id": ORG,
+                "channel": "SMS",
+                "credit_source_id": "cs-ao",
+                "status": "LIVE",
+            }
+            await connection.execute_query(
+                f"INSERT INTO campaign ({', '.join(campaign)}) "
+                f"VALUES ({', '.join(placeholders(dialect, len(campaign)))})",
+                list(campaign.values()),
+            )
             instant = datetime(2026, 3, 1, 4, 30, tzinfo=UTC)
             stored_instant: object = instant.isoformat(" ") if dialect == "sqlite" else instant
             stored_date: object = "2026-03-01" if dialect == "sqlite" else date(2026, 3, 1)

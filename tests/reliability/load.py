@@ -115,6 +115,7 @@ async def run_load(
         base_url=base_url, headers=headers, timeout=30, limits=limits
     ) as http:
         reach_body = (await http.post("/graphql", json={"query": QUERY_REACH})).json()
+        assert reach_body.get("data"), reach_body
         reach = [
             (edge["node"]["id"], row["center"]["id"])
             for edge in reach_body["data"]["campaigns"]["edges"]
