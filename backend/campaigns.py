@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from backend.catalog import VersionedCache
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
 from backend.hierarchy import OrgHierarchy, Scope
@@ -87,34 +88,46 @@ class CampaignPage:
     window: DateWindow | None = field(default=None)
 
 
-async def visible_campaigns(hierarchy: OrgHierarchy, scope: Scope) -> list[CampaignRow]:
-    """Campaigns reaching at least one center of the scope."""
+_catalogs = VersionedCache[list[CampaignRow]]()
+
+
+async def _catalog(hierarchy: OrgHierarchy) -> list[CampaignRow]:
+    """Every campaign of the organization, cached per catalog version."""
+    organization_id = hierarchy.organization_id
+    cached = _catalogs.get(organization_id, hierarchy.catalog_version)
+    if cached is not None:
+        return cached
     sources = dict(
-        await CreditSource.filter(organization_id=hierarchy.organization_id).values_list(
-            "id", "name"
-        )
+        await CreditSource.filter(organization_id=organization_id).values_list("id", "name")
     )
-    visible: list[CampaignRow] = []
-    rows = await Campaign.filter(organization_id=hierarchy.organization_id).values_list(
+    rows = await Campaign.filter(organization_id=organization_id).values_list(
         "id", "name", "type", "created_from", "owner_id", "channel", "credit_source_id", "status"
     )
-    for campaign_id, name, kind, created_from, owner_id, channel, source_id, status in rows:
-        if not hierarchy.reaches_any(CreatedFrom(created_from), owner_id, scope.center_ids):
-            continue
-        visible.append(
-            CampaignRow(
-                id=campaign_id,
-                name=name,
-                type=CampaignType(kind),
-                created_from=CreatedFrom(created_from),
-                owner_id=owner_id,
-                channel=Channel(channel),
-                credit_source_id=source_id,
-                credit_source_name=str(sources.get(source_id, "")),
-                status=CampaignStatus(status),
-            )
+    catalog = [
+        CampaignRow(
+            id=campaign_id,
+            name=name,
+            type=CampaignType(kind),
+            created_from=CreatedFrom(created_from),
+            owner_id=owner_id,
+            channel=Channel(channel),
+            credit_source_id=source_id,
+            credit_source_name=str(sources.get(source_id, "")),
+            status=CampaignStatus(status),
         )
-    return visible
+        for campaign_id, name, kind, created_from, owner_id, channel, source_id, status in rows
+    ]
+    _catalogs.put(organization_id, hierarchy.catalog_version, catalog)
+    return catalog
+
+
+async def visible_campaigns(hierarchy: OrgHierarchy, scope: Scope) -> list[CampaignRow]:
+    """Campaigns reaching at least one center of the scope."""
+    return [
+        row
+        for row in await _catalog(hierarchy)
+        if hierarchy.reaches_any(row.created_from, row.owner_id, scope.center_ids)
+    ]
 
 
 def _matches(row: CampaignRow, usage: Usage, spec: CampaignFilterSpec) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from backend.catalog import VersionedCache, catalog_version
 from backend.enums import CreatedFrom
 from backend.errors import NotFound
 from backend.models import Center, Zone
@@ -34,6 +35,8 @@ class OrgHierarchy:
     organization_id: str
     centers: dict[str, CenterInfo]
     zone_names: dict[str, str]
+    # The organization's catalog version this was loaded at (backend/catalog.py).
+    catalog_version: int = 0
 
     @property
     def zone_ids(self) -> frozenset[str]:
@@ -98,13 +101,24 @@ class OrgHierarchy:
         return None
 
 
+_hierarchies = VersionedCache[OrgHierarchy]()
+
+
 async def load_hierarchy(organization_id: str) -> OrgHierarchy:
+    """Cached per catalog version: a thousand centers are read once per import, not per request."""
+    version = await catalog_version(organization_id)
+    cached = _hierarchies.get(organization_id, version)
+    if cached is not None:
+        return cached
     centers = await Center.filter(organization_id=organization_id).values(
         "id", "name", "zone_id", "timezone"
     )
     zones = await Zone.filter(organization_id=organization_id).values_list("id", "name")
-    return OrgHierarchy(
+    hierarchy = OrgHierarchy(
         organization_id=organization_id,
         centers={row["id"]: CenterInfo(**row) for row in centers},
         zone_names={str(zone_id): str(name) for zone_id, name in zones},
+        catalog_version=version,
     )
+    _hierarchies.put(organization_id, version, hierarchy)
+    return hierarchy

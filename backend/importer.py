@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.transactions import in_transaction
 
+from backend.catalog import advance_catalog_versions
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
 from backend.ledger import MAX_BATCH_SIZE, TRUSTED_IMPORT, BatchRejected, record_messages
@@ -288,11 +289,16 @@ async def apply_document(
 ) -> ImportSummary:
     """Validate and apply a whole document in one transaction."""
     messages = _records(document, "messages")
-    async with in_transaction():
+    async with in_transaction() as connection:
         writes = await _validate_entities(document)
+        organizations: set[str] = set()
         for model_name, fields in writes:
             record_id = fields.pop("id")
+            organizations.add(
+                record_id if model_name == "organization" else fields["organization_id"]
+            )
             await _MODELS[model_name].update_or_create(id=record_id, defaults=fields)
+        await advance_catalog_versions(connection, organizations)
         inserted = updated = 0
         for start in range(0, len(messages), MAX_BATCH_SIZE):
             batch = messages[start : start + MAX_BATCH_SIZE]

@@ -16,6 +16,10 @@ class Organization(Model):
     id = fields.CharField(primary_key=True, max_length=ID_LENGTH)
     name = fields.CharField(max_length=200)
     timezone = fields.CharField(max_length=64)
+    # Given a new random value by every import that writes the organization, its zones,
+    # centers, credit sources or campaigns: app servers cache those per version
+    # (backend/catalog.py).
+    catalog_version = fields.BigIntField(default=0, db_default=0)
 
     class Meta:
         table = "organization"

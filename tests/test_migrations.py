@@ -11,11 +11,10 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 
 from backend.db import close_database, open_database, tortoise_config
 from backend.hierarchy import Scope
-from backend.importer import apply_document
 from backend.models import Organization
 from backend.reports import Usage, usage_by_campaign
 from backend.sql import placeholders
-from tests.factories import ORG, hierarchy
+from tests.factories import ORG
 
 
 def test_migrations_create_the_schema_and_rerun_keeps_the_data(database_url: str) -> None:
@@ -45,9 +44,40 @@ def test_models_have_no_changes_missing_from_the_migrations(database_url: str) -
     assert asyncio.run(pending()) == []
 
 
+OLD_CATALOG: list[tuple[str, dict[str, object]]] = [
+    ("organization", {"id": ORG, "name": "Serenity Spas", "timezone": "Asia/Kolkata"}),
+    ("organization", {"id": "org-2", "name": "Rival Salons", "timezone": "Europe/London"}),
+    (
+        "center",
+        {
+            "id": "c-pune",
+            "organization_id": ORG,
+            "zone_id": None,
+            "name": "Pune Baner",
+            "timezone": "Asia/Kolkata",
+        },
+    ),
+    ("credit_source", {"id": "cs-ao", "organization_id": ORG, "name": "Always-On credits"}),
+    (
+        "campaign",
+        {
+            "id": "cmp-org",
+            "organization_id": ORG,
+            "name": "Birthday wishes",
+            "type": "ALWAYS_ON",
+            "created_from": "ORGANIZATION",
+            "owner_id": ORG,
+            "channel": "SMS",
+            "credit_source_id": "cs-ao",
+            "status": "LIVE",
+        },
+    ),
+]
+
+
 def test_a_database_from_an_older_release_is_upgraded_with_its_data(database_url: str) -> None:
-    """Messages stored before guest keys existed (schema 0002) get them on upgrade, campaigns get
-    a ledger version, and the report numbers come out right afterwards."""
+    """Messages stored before guest keys existed (schema 0002) get them on upgrade, campaigns and
+    organizations get their versions, and the report numbers come out right afterwards."""
 
     async def scenario() -> tuple[int, Usage]:
         config = tortoise_config(database_url)
@@ -55,26 +85,15 @@ def test_a_database_from_an_older_release_is_upgraded_with_its_data(database_url
         await Tortoise.close_connections()
         await Tortoise.init(config=config)
         try:
-            # Today's Campaign model has columns schema 0002 lacks: campaigns go in as rows.
-            await apply_document({**hierarchy(), "campaigns": []})
+            # Today's models have columns schema 0002 lacks: the catalog goes in as rows.
             connection = connections.get("default")
             dialect = str(connection.capabilities.dialect)
-            campaign = {
-                "id": "cmp-org",
-                "organization_id": ORG,
-                "name": "Birthday wishes",
-                "type": "ALWAYS_ON",
-                "created_from": "ORGANIZATION",
-                "owner_id": ORG,
-                "channel": "SMS",
-                "credit_source_id": "cs-ao",
-                "status": "LIVE",
-            }
-            await connection.execute_query(
-                f"INSERT INTO campaign ({', '.join(campaign)}) "
-                f"VALUES ({', '.join(placeholders(dialect, len(campaign)))})",
-                list(campaign.values()),
-            )
+            for table, row in OLD_CATALOG:
+                await connection.execute_query(
+                    f"INSERT INTO {table} ({', '.join(row)}) "
+                    f"VALUES ({', '.join(placeholders(dialect, len(row)))})",
+                    list(row.values()),
+                )
             instant = datetime(2026, 3, 1, 4, 30, tzinfo=UTC)
             stored_instant: object = instant.isoformat(" ") if dialect == "sqlite" else instant
             stored_date: object = "2026-03-01" if dialect == "sqlite" else date(2026, 3, 1)

@@ -54,6 +54,8 @@ async def test_statements_do_not_grow_with_page_size_or_breakdown_rows(
         )
     )
     principal = Principal(ORG)
+    # Hierarchy and catalog are cached per import (backend/catalog.py): read them once here.
+    await execute(QUERY_PAGE_WITH_BREAKDOWNS, {"first": 1}, principal=principal)
     cold: list[int] = []
     warm: list[int] = []
     for first in (1, 12):
