@@ -7,10 +7,8 @@ paging over those rows happen here, where every report column is at hand.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,7 +20,7 @@ from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
 from backend.hierarchy import OrgHierarchy, Scope
 from backend.models import Campaign, CreditSource
-from backend.reports import NO_USAGE, DateWindow, Usage, usage_by_campaign, usage_totals
+from backend.reports import NO_USAGE, DateWindow, Usage, usage_and_totals
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -220,14 +218,10 @@ async def campaign_report(
         raise ProductError(f"Malformed cursor {after!r}.", code="INVALID_CURSOR")
     campaigns = await visible_campaigns(hierarchy, scope)
     # Campaigns without activity add nothing to the totals, so the totals need only the
-    # filters that do not look at usage, and both aggregations can run at once (on
-    # PostgreSQL, on two pooled connections; SQLite runs them one after the other).
-    candidates = [
-        c.id for c in campaigns if _matches(c, NO_USAGE, replace(spec, active_only=False))
-    ]
-    usage, totals = await asyncio.gather(
-        usage_by_campaign(candidates, scope, window), usage_totals(candidates, scope, window)
-    )
+    # filters that do not look at usage, and both come from one call.
+    without_usage = replace(spec, active_only=False)
+    candidates = [c.id for c in campaigns if _matches(c, NO_USAGE, without_usage)]
+    usage, totals = await usage_and_totals(candidates, scope, window)
     matched = [
         (c, usage.get(c.id, NO_USAGE))
         for c in campaigns
@@ -238,15 +232,13 @@ async def campaign_report(
         ((sort_value(c, u), c.id), c, u) for c, u in matched
     ]
 
-    Keyed = tuple[tuple[str | int, str], CampaignRow, Usage]
-
     def compare(a: tuple[Any, str], b: tuple[Any, str]) -> int:
         return _compare(order, a, b)
 
-    def compare_rows(x: Keyed, y: Keyed) -> int:
-        return compare(x[0], y[0])
-
-    keyed.sort(key=functools.cmp_to_key(compare_rows))
+    # The order of `_compare` in two stable passes: ids ascending, then values in the asked
+    # direction (a reversed sort keeps equal values in their order).
+    keyed.sort(key=lambda row: row[0][1])
+    keyed.sort(key=lambda row: row[0][0], reverse=order.descending)
     start = 0
     if position is not None:
         start = next(

@@ -8,6 +8,7 @@ request runs the same number of statements whatever its page size.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,7 +21,7 @@ from backend.errors import ProductError
 from backend.hierarchy import Scope
 from backend.ledger import e4_to_credits
 from backend.sql import placeholders
-from backend.usage_index import CampaignIndex, Counts, date_of, day_number, totals_of, usage_index
+from backend.usage_index import CampaignIndex, Counts, date_of, day_number, report_of, usage_index
 
 # Longest window a request may ask for: the date breakdown is zero-filled, one row per day.
 MAX_WINDOW_DAYS = 3660
@@ -146,15 +147,20 @@ def _as_date(value: Any) -> date:
 
 
 async def _indexed(campaign_ids: Collection[str], scope: Scope) -> dict[str, CampaignIndex] | None:
-    """The in-memory indexes (backend/usage_index.py) of organization-wide questions; None
-    for narrower scopes, which SQL answers from few rows."""
-    if scope.center_ids is not None:
+    """The in-memory indexes (backend/usage_index.py) for the whole organization or one
+    center; None for other scopes (zones), which SQL answers from fewer rows."""
+    if scope.center_ids is None:
+        center_id = None
+    elif len(scope.center_ids) == 1:
+        (center_id,) = scope.center_ids
+    else:
         return None
     marks = ", ".join(placeholders(_dialect(), len(campaign_ids)))
     rows = await _rows(
         f"SELECT id, ledger_version FROM campaign WHERE id IN ({marks})", sorted(campaign_ids)
     )
-    return await usage_index().current({r["id"]: int(r["ledger_version"]) for r in rows})
+    versions = {r["id"]: int(r["ledger_version"]) for r in rows}
+    return await usage_index().current(versions, center_id)
 
 
 def _dialect() -> str:
@@ -196,10 +202,26 @@ async def usage_totals(
         return NO_USAGE
     indexes = await _indexed(campaign_ids, scope)
     if indexes is not None:
-        return _from_counts(totals_of(indexes.values(), *_span(window)))
+        return _from_counts(report_of(indexes, *_span(window))[1])
     where = _where(campaign_ids, scope, window)
     rows = await _rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
     return _usage(rows[0]) if rows else NO_USAGE
+
+
+async def usage_and_totals(
+    campaign_ids: Collection[str], scope: Scope, window: DateWindow | None
+) -> tuple[dict[str, Usage], Usage]:
+    """`usage_by_campaign` and `usage_totals` together: one pass over the in-memory index, or
+    both statements at once (on PostgreSQL, on two pooled connections)."""
+    if not campaign_ids or scope.center_ids == frozenset():
+        return {}, NO_USAGE
+    indexes = await _indexed(campaign_ids, scope)
+    if indexes is not None:
+        each, totals = report_of(indexes, *_span(window))
+        return {c: _from_counts(counts) for c, counts in each.items()}, _from_counts(totals)
+    return await asyncio.gather(
+        usage_by_campaign(campaign_ids, scope, window), usage_totals(campaign_ids, scope, window)
+    )
 
 
 async def usage_by_center(

@@ -1,5 +1,5 @@
-"""An in-memory index of each campaign's guests per business day, organization-wide, so that the
-report answers any date window without rescanning the ledger, and exactly.
+"""An in-memory index of each campaign's guests per business day, so that the report answers any
+date window without rescanning the ledger, and exactly.
 
 Distinct guests do not add up over days, so the index keeps one *visit* per (guest, business
 day) with messages, sorted by day, beside the day of the same guest's previous visit to the same
@@ -17,11 +17,14 @@ A reader reads the versions first and rebuilds from the database every campaign 
 differs from the one its index was built at, so an answer is never older than the versions read.
 Each database connection (each process) has its own index; app servers stay interchangeable.
 
-Cost: 12 bytes per visit (two 16-bit day offsets and a 64-bit guest key), about 120 MB for the
-10M-message benchmark. Rebuilding reads the stale campaigns' messages with one statement on
-PostgreSQL (streamed a campaign at a time) and one per 64 campaigns on SQLite. Only
-organization-wide questions come here; narrower scopes are answered by SQL over the covering
-indexes (few rows each).
+Scopes: the organization as a whole, and single centers (the same structure over one center's
+messages, kept for the MAX_CENTERS centers asked about most recently). Zones and other sets of
+centers are answered by SQL over the covering indexes.
+
+Cost: 8 bytes per visit (two 16-bit day offsets and a 32-bit guest key), about 80 MB for the
+10M-message benchmark, plus the cached centers' share. Rebuilding reads the stale campaigns'
+messages with one statement on PostgreSQL (streamed a campaign at a time) and one per 64
+campaigns on SQLite.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,7 +77,7 @@ class CampaignIndex:
     base: int
     days: NDArray[np.uint16]  # visit day offsets, ascending
     previous: NDArray[np.uint16]  # offset of the same guest's previous visit, 0 for none
-    guests: NDArray[np.intp]  # guest keys, native width: the fastest to index a bitmap with
+    guests: NDArray[np.int32]
     max_guest: int  # the largest guest key, -1 without visits
     # Business days with messages (day numbers, ascending) and prefix sums over them.
     message_days: NDArray[np.int64]
@@ -82,10 +86,7 @@ class CampaignIndex:
 
     def _message_span(self, start: int, end: int) -> tuple[int, int]:
         days = self.message_days
-        return (
-            int(np.searchsorted(days, start, side="left")),
-            int(np.searchsorted(days, end, side="right")),
-        )
+        return int(days.searchsorted(start, "left")), int(days.searchsorted(end, "right"))
 
     def visit_span(self, start: int, end: int) -> tuple[int, int, int]:
         """Positions [lo, hi) of the visits on day numbers [start, end], and start's offset."""
@@ -95,8 +96,8 @@ class CampaignIndex:
             return 0, 0, first
         # Searched with 16-bit values: a wider one would make numpy widen the whole array.
         return (
-            int(np.searchsorted(self.days, np.uint16(first), side="left")),
-            int(np.searchsorted(self.days, np.uint16(last), side="right")),
+            int(self.days.searchsorted(np.uint16(first), "left")),
+            int(self.days.searchsorted(np.uint16(last), "right")),
             first,
         )
 
@@ -161,7 +162,7 @@ def _build(
         base=base,
         days=offsets[by_day],
         previous=previous[by_day],
-        guests=guests[by_day].astype(np.intp),
+        guests=guests[by_day].astype(np.int32),
         max_guest=int(guests.max()) if len(guests) else -1,
         message_days=message_days,
         processed_before=np.concatenate([[0], np.cumsum(daily[:, 1])]).astype(np.int64),
@@ -174,18 +175,18 @@ def _build(
 _PG_VISITS = (
     "SELECT campaign_id, string_agg(int4send(guest_key), ''::bytea) AS guests, "
     "string_agg(int4send(business_date - DATE '1970-01-01'), ''::bytea) AS days "
-    "FROM message WHERE campaign_id = ANY($1::text[]) AND guest_key IS NOT NULL "
+    "FROM message WHERE campaign_id = ANY($1::text[]){center} AND guest_key IS NOT NULL "
     "GROUP BY campaign_id"
 )
 _SQLITE_DAY = "CAST(julianday(business_date) - 2440587.5 AS INTEGER)"
 _SQLITE_VISITS = (
     f"SELECT DISTINCT campaign_id, guest_key, {_SQLITE_DAY} AS day FROM message "
-    "WHERE campaign_id IN ({marks}) AND guest_key IS NOT NULL"
+    "WHERE campaign_id IN ({marks}){center} AND guest_key IS NOT NULL"
 )
 _DAILY = (
     "SELECT campaign_id, {day} AS day, "
     "SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END) AS processed, "
-    "SUM(credits_e4) AS credits FROM message WHERE campaign_id {match} "
+    "SUM(credits_e4) AS credits FROM message WHERE campaign_id {match}{center} "
     "GROUP BY campaign_id, business_date ORDER BY campaign_id, business_date"
 )
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -206,20 +207,25 @@ def _daily_arrays(rows: Iterable[Mapping[str, Any]]) -> dict[str, NDArray[np.int
 
 
 async def _read_postgres(
-    connection: BaseDBAsyncClient, campaign_ids: list[str], store: Store
+    connection: BaseDBAsyncClient, campaign_ids: list[str], center_id: str | None, store: Store
 ) -> Daily:
     """Both statements in one snapshot; the messages stream a campaign at a time, so memory
     holds one campaign's packed rows (not the whole ledger's) beside the finished indexes."""
-    daily_sql = _DAILY.format(day="business_date - DATE '1970-01-01'", match="= ANY($1::text[])")
+    center = "" if center_id is None else " AND center_id = $2"
+    values: list[Any] = [campaign_ids] if center_id is None else [campaign_ids, center_id]
+    daily_sql = _DAILY.format(
+        day="business_date - DATE '1970-01-01'", match="= ANY($1::text[])", center=center
+    )
+    visits_sql = _PG_VISITS.format(center=center)
     async with (
         connection.acquire_connection() as raw,
         raw.transaction(isolation="repeatable_read", readonly=True),
     ):
         # Logged like Tortoise's own statements, so statement counts include these.
-        connection.log.debug("%s: %s", daily_sql, [campaign_ids])
-        daily = _daily_arrays(await raw.fetch(daily_sql, campaign_ids))
-        connection.log.debug("%s: %s", _PG_VISITS, [campaign_ids])
-        async for row in raw.cursor(_PG_VISITS, campaign_ids, prefetch=1):
+        connection.log.debug("%s: %s", daily_sql, values)
+        daily = _daily_arrays(await raw.fetch(daily_sql, *values))
+        connection.log.debug("%s: %s", visits_sql, values)
+        async for row in raw.cursor(visits_sql, *values, prefetch=1):
             store(
                 row["campaign_id"],
                 np.frombuffer(row["guests"], dtype=">i4").astype(np.int64),
@@ -230,15 +236,19 @@ async def _read_postgres(
 
 
 async def _read_sqlite(
-    connection: BaseDBAsyncClient, campaign_ids: list[str], store: Store
+    connection: BaseDBAsyncClient, campaign_ids: list[str], center_id: str | None, store: Store
 ) -> Daily:
     marks = ", ".join(placeholders("sqlite", len(campaign_ids)))
+    center = "" if center_id is None else " AND center_id = ?"
+    values = campaign_ids if center_id is None else [*campaign_ids, center_id]
     daily = _daily_arrays(
         await connection.execute_query_dict(
-            _DAILY.format(day=_SQLITE_DAY, match=f"IN ({marks})"), campaign_ids
+            _DAILY.format(day=_SQLITE_DAY, match=f"IN ({marks})", center=center), values
         )
     )
-    _, rows = await connection.execute_query(_SQLITE_VISITS.format(marks=marks), campaign_ids)
+    _, rows = await connection.execute_query(
+        _SQLITE_VISITS.format(marks=marks, center=center), values
+    )
     grouped: dict[str, list[tuple[int, int]]] = {}
     for campaign_id, guest_key, day in rows:
         grouped.setdefault(campaign_id, []).append((guest_key, day))
@@ -248,36 +258,58 @@ async def _read_sqlite(
     return daily
 
 
+# Centers whose own indexes are kept (least recently asked about dropped first): a center's
+# messages are few, so its index is small and quick to build, but there are a thousand.
+MAX_CENTERS = 64
+Key = tuple[str | None, str]  # (center, or None for the whole organization; campaign)
+
+
 class UsageIndex:
-    """The indexes of one database's campaigns, rebuilt when their ledger version moves."""
+    """The indexes of one database's campaigns, organization-wide and for single centers,
+    rebuilt when a campaign's ledger version moves."""
 
     def __init__(self) -> None:
-        self._campaigns: dict[str, CampaignIndex] = {}
-        self._unindexable: dict[str, int] = {}
+        self._indexes: dict[Key, CampaignIndex] = {}
+        self._unindexable: dict[Key, int] = {}
+        self._centers: OrderedDict[str, None] = OrderedDict()
         self._lock = asyncio.Lock()
 
-    async def current(self, versions: Mapping[str, int]) -> dict[str, CampaignIndex] | None:
-        """An index for each campaign at the given versions, or None when one cannot have one
-        (the caller then asks SQL)."""
-        if self._stale(versions):
+    async def current(
+        self, versions: Mapping[str, int], center_id: str | None = None
+    ) -> dict[str, CampaignIndex] | None:
+        """An index for each campaign at the given versions, over the whole organization or
+        one center; None when one cannot have one (the caller then asks SQL)."""
+        if center_id is not None:
+            self._remember(center_id)
+        if self._stale(versions, center_id):
             async with self._lock:  # one rebuild at a time; waiters find it done
-                await self._rebuild(self._stale(versions))
-        if any(self._unindexable.get(c) == v for c, v in versions.items()):
+                await self._rebuild(self._stale(versions, center_id), center_id)
+        if any(self._unindexable.get((center_id, c)) == v for c, v in versions.items()):
             return None
-        return {campaign_id: self._campaigns[campaign_id] for campaign_id in versions}
+        return {c: self._indexes[(center_id, c)] for c in versions}
 
-    def _stale(self, versions: Mapping[str, int]) -> list[tuple[str, int]]:
-        return sorted(
-            (campaign_id, version)
-            for campaign_id, version in versions.items()
-            if self._unindexable.get(campaign_id) != version
-            and (
-                campaign_id not in self._campaigns
-                or self._campaigns[campaign_id].version != version
-            )
-        )
+    def _remember(self, center_id: str) -> None:
+        self._centers[center_id] = None
+        self._centers.move_to_end(center_id)
+        while len(self._centers) > MAX_CENTERS:
+            dropped, _ = self._centers.popitem(last=False)
+            for key in [k for k in self._indexes if k[0] == dropped]:
+                del self._indexes[key]
+            for key in [k for k in self._unindexable if k[0] == dropped]:
+                del self._unindexable[key]
 
-    async def _rebuild(self, campaigns: list[tuple[str, int]]) -> None:
+    def _stale(self, versions: Mapping[str, int], center_id: str | None) -> list[tuple[str, int]]:
+        stale = []
+        for campaign_id, version in versions.items():
+            key = (center_id, campaign_id)
+            index = self._indexes.get(key)
+            if self._unindexable.get(key) != version and (
+                index is None or index.version != version
+            ):
+                stale.append((campaign_id, version))
+        return sorted(stale)
+
+    async def _rebuild(self, campaigns: list[tuple[str, int]], center_id: str | None) -> None:
         """Rebuild these campaigns. Their versions were read before the statements here run,
         so what is read is at least as new as the version stored with it."""
         connection = connections.get("default")
@@ -287,36 +319,38 @@ class UsageIndex:
             read, size = _read_sqlite, _CAMPAIGNS_PER_STATEMENT
         for start in range(0, len(campaigns), size):
             pending = dict(campaigns[start : start + size])
-            daily = await read(connection, sorted(pending), functools.partial(self._take, pending))
+            store = functools.partial(self._take, pending, center_id)
+            daily = await read(connection, sorted(pending), center_id, store)
             for campaign_id, version in pending.items():  # no message with a guest key
-                self._store(campaign_id, version, _EMPTY, _EMPTY, daily)
+                self._store((center_id, campaign_id), version, _EMPTY, _EMPTY, daily)
 
     def _take(
         self,
         pending: dict[str, int],
+        center_id: str | None,
         campaign_id: str,
         guests: NDArray[np.int64],
         days: NDArray[np.int64],
         daily: Daily,
     ) -> None:
-        self._store(campaign_id, pending.pop(campaign_id), guests, days, daily)
+        self._store((center_id, campaign_id), pending.pop(campaign_id), guests, days, daily)
 
     def _store(
         self,
-        campaign_id: str,
+        key: Key,
         version: int,
         guest_keys: NDArray[np.int64],
         days: NDArray[np.int64],
         daily: Daily,
     ) -> None:
         try:
-            index = _build(version, guest_keys, days, daily.get(campaign_id, _NO_DAYS))
+            index = _build(version, guest_keys, days, daily.get(key[1], _NO_DAYS))
         except CampaignNotIndexable:
-            self._campaigns.pop(campaign_id, None)
-            self._unindexable[campaign_id] = version
+            self._indexes.pop(key, None)
+            self._unindexable[key] = version
             return
-        self._campaigns[campaign_id] = index
-        self._unindexable.pop(campaign_id, None)
+        self._indexes[key] = index
+        self._unindexable.pop(key, None)
 
 
 _indexes: weakref.WeakKeyDictionary[BaseDBAsyncClient, UsageIndex] = weakref.WeakKeyDictionary()
@@ -331,19 +365,26 @@ def usage_index() -> UsageIndex:
     return index
 
 
-def totals_of(indexes: Iterable[CampaignIndex], start: int, end: int) -> Counts:
-    """Over many campaigns: a guest reached by two counts once."""
-    spans = [(index, *index.visit_span(start, end)) for index in indexes]
-    max_guest = max((index.max_guest for index, *_ in spans), default=-1)
+def report_of(
+    indexes: Mapping[str, CampaignIndex], start: int, end: int
+) -> tuple[dict[str, Counts], Counts]:
+    """Each campaign's numbers (campaigns without messages left out) and the numbers over all
+    of them together, where a guest reached by two campaigns counts once, in one pass."""
+    max_guest = max((index.max_guest for index in indexes.values()), default=-1)
     seen = np.zeros(max_guest + 1, dtype=np.bool_)
-    processed = credits = 0
-    for index, lo, hi, _ in spans:
-        seen[index.guests[lo:hi]] = True
+    each: dict[str, Counts] = {}
+    for campaign_id, index in indexes.items():
         counts = index.counts(start, end)
-        if counts is not None:
-            processed += counts.processed
-            credits += counts.credits_e4
-    return Counts(int(np.count_nonzero(seen)), processed, credits)
+        if counts is None:
+            continue
+        each[campaign_id] = counts
+        lo, hi, _ = index.visit_span(start, end)
+        seen[index.guests[lo:hi]] = True
+    return each, Counts(
+        int(np.count_nonzero(seen)),
+        sum(c.processed for c in each.values()),
+        sum(c.credits_e4 for c in each.values()),
+    )
 
 
 async def warm_up() -> None:

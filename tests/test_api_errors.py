@@ -148,7 +148,7 @@ async def test_an_unexpected_failure_is_masked_with_a_request_id(
     async def broken(*args: object) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("backend.campaigns.usage_by_campaign", broken)
+    monkeypatch.setattr("backend.campaigns.usage_and_totals", broken)
     async with http_client() as client:
         response = await post(client, QUERY_PAGE, token=await token())
     error = response.json()["errors"][0]

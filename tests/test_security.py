@@ -319,7 +319,7 @@ async def test_an_unreachable_database_inside_the_schema_is_unavailable(
     async def unreachable(*args: object) -> None:
         raise ConnectionResetError("connection reset by peer")
 
-    monkeypatch.setattr("backend.campaigns.usage_by_campaign", unreachable)
+    monkeypatch.setattr("backend.campaigns.usage_and_totals", unreachable)
     async with http_client() as client:
         response = await post(client, QUERY, token=await token())
     assert response.status_code == 503

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+import backend.usage_index
 from backend.hierarchy import Scope
 from backend.reports import DateWindow, Usage, usage_by_campaign, usage_by_date, usage_totals
 from backend.usage_index import warm_up
@@ -129,3 +130,26 @@ async def test_the_warm_up_builds_every_campaign_before_the_first_report(
     # Only the versions are read: nothing is rebuilt.
     assert len(statements) == 1 and "ledger_version" in statements[0], statements
     assert usage == {"cmp-org": expected(date.min, date.max)}
+
+
+async def test_single_centers_have_their_own_indexes_within_a_bound(
+    db: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(backend.usage_index, "MAX_CENTERS", 1)
+    await load_hierarchy()
+    await record(
+        message("p-1", center_id="c-pune", guest_id="g-1"),
+        message("m-1", center_id="c-mumbai", guest_id="g-1", credits="2"),
+        message("m-2", center_id="c-mumbai", guest_id="g-2", outcome="SKIPPED", credits="0"),
+    )
+    pune, mumbai = Scope(ORG, frozenset({"c-pune"})), Scope(ORG, frozenset({"c-mumbai"}))
+    assert await usage_by_campaign(["cmp-org"], pune, None) == {"cmp-org": Usage(1, 1, 10_000)}
+    assert await usage_by_campaign(["cmp-org"], mumbai, None) == {"cmp-org": Usage(2, 1, 20_000)}
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        # Pune was dropped to keep one center: it is read again, and still right.
+        assert await usage_totals(["cmp-org"], pune, None) == Usage(1, 1, 10_000)
+    assert any("center_id" in r.getMessage() for r in caplog.records)
+    assert await usage_by_campaign(["cmp-org"], Scope(ORG, None), None) == {
+        "cmp-org": Usage(2, 2, 30_000)
+    }
