@@ -180,9 +180,10 @@ _PG_VISITS = (
 )
 _SQLITE_DAY = "CAST(julianday(business_date) - 2440587.5 AS INTEGER)"
 _SQLITE_VISITS = (
-    f"SELECT DISTINCT campaign_id, guest_key, {_SQLITE_DAY} AS day FROM message "
-    "WHERE campaign_id IN ({marks}){center} AND guest_key IS NOT NULL"
+    f"SELECT campaign_id, guest_key, {_SQLITE_DAY} AS day FROM message "
+    "WHERE campaign_id IN ({marks}){center} AND guest_key IS NOT NULL ORDER BY campaign_id"
 )
+_SQLITE_ROWS_PER_FETCH = 10_000
 _DAILY = (
     "SELECT campaign_id, {day} AS day, "
     "SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END) AS processed, "
@@ -246,15 +247,27 @@ async def _read_sqlite(
             _DAILY.format(day=_SQLITE_DAY, match=f"IN ({marks})", center=center), values
         )
     )
-    _, rows = await connection.execute_query(
-        _SQLITE_VISITS.format(marks=marks, center=center), values
-    )
-    grouped: dict[str, list[tuple[int, int]]] = {}
-    for campaign_id, guest_key, day in rows:
-        grouped.setdefault(campaign_id, []).append((guest_key, day))
-    for campaign_id, pairs in grouped.items():
-        table = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-        store(campaign_id, table[:, 0].copy(), table[:, 1].copy(), daily)
+    sql = _SQLITE_VISITS.format(marks=marks, center=center)
+    connection.log.debug("%s: %s", sql, values)
+    # Streamed in campaign order, so memory holds one campaign's rows as Python objects.
+    current: str | None = None
+    pairs: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if current is not None and pairs:
+            table = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+            store(current, table[:, 0].copy(), table[:, 1].copy(), daily)
+
+    async with connection.acquire_connection() as raw:
+        cursor = await raw.execute(sql, values)
+        while rows := await cursor.fetchmany(_SQLITE_ROWS_PER_FETCH):
+            for campaign_id, guest_key, day in rows:
+                if campaign_id != current:
+                    flush()
+                    current, pairs = campaign_id, []
+                pairs.append((guest_key, day))
+        await cursor.close()
+    flush()
     return daily
 
 
