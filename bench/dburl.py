@@ -109,12 +109,12 @@ async def analyze(db: DatabaseUrl) -> None:
 
 
 async def vacuum(db: DatabaseUrl) -> None:
-    """After a load (PostgreSQL): statistics, and the visibility map without which no scan is
-    index-only. Autovacuum would get there in time (unless it is off, as on this machine)."""
+    """After a load or an ingest (PostgreSQL): statistics, and the visibility map without which
+    no scan is index-only. Autovacuum would get there in time (unless it is off, as here)."""
     if db.dialect != "postgres":
         return
     connection = await asyncpg.connect(db.postgres_dsn)
     try:
-        await connection.execute("VACUUM (ANALYZE) message")
+        await connection.execute("VACUUM (ANALYZE)")
     finally:
         await connection.close()

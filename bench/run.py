@@ -33,7 +33,7 @@ import orjson
 
 from bench import floor, ops
 from bench.dataset import Dataset
-from bench.dburl import DatabaseUrl, message_count
+from bench.dburl import DatabaseUrl, message_count, vacuum
 from bench.generate import load
 from bench.presets import PRESETS, Preset
 from bench.results import write_results
@@ -163,7 +163,8 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
             _log(f"ingest: {preset.ingest:,} new messages in batches of {INGEST_BATCH:,}")
             await _ingest(client, product, tokens["write"], dataset, result)
             _log(f"ingest: {result.ingest_rate:,.0f} messages/s")
-            await _vacuum(db)
+            # After the ingest, what autovacuum would soon do anyway.
+            await vacuum(db)
 
             report_org = ops.report_page(
                 "report-org", "Report page, organization scope", "org", org, None, start, end
@@ -275,19 +276,6 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
     result.duration_seconds = time.perf_counter() - started
     result.machine["commit_at_end"] = code_state()
     return result
-
-
-async def _vacuum(db: DatabaseUrl) -> None:
-    """After the ingest, what autovacuum would soon do anyway (statistics, visibility map)."""
-    if db.dialect != "postgres":
-        return
-    import asyncpg  # type: ignore[import-untyped]
-
-    connection = await asyncpg.connect(db.postgres_dsn)
-    try:
-        await connection.execute("VACUUM (ANALYZE)")
-    finally:
-        await connection.close()
 
 
 async def _database_version(db: DatabaseUrl) -> str:
