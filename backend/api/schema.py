@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -13,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator
 from strawberry.types import ExecutionContext
 
+from backend.api.datetime_scalar import DATETIME
 from backend.api.limits import QueryLimits
 from backend.api.resolvers import (
     resolve_campaign,
@@ -81,6 +84,7 @@ class ReportSchema(strawberry.Schema):
 schema = ReportSchema(
     query=Query,
     mutation=Mutation,
+    scalar_overrides={datetime: DATETIME},
     extensions=[
         QueryLimits,
         lambda: AddValidationRules([_ALIAS_RULE]),
