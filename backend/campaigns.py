@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from backend.catalog import VersionedCache
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
 from backend.hierarchy import OrgHierarchy, Scope
 from backend.models import Campaign, CreditSource
 from backend.reports import NO_USAGE, DateWindow, Usage, usage_and_totals
+from backend.versions import VersionedCache
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from backend.catalog import VersionedCache, catalog_version
+from backend.catalog import catalog_version
 from backend.enums import CreatedFrom
 from backend.errors import NotFound
 from backend.models import Center, Zone
+from backend.versions import VersionedCache
 
 
 @dataclass(frozen=True)

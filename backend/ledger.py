@@ -9,7 +9,6 @@ decides which write wins.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -24,7 +23,7 @@ from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
 from backend.guests import guest_keys
 from backend.models import Campaign, Center, IngestBatch
-from backend.sql import placeholders
+from backend.versions import stamp
 
 CREDIT_PLACES = 4
 CREDIT_SCALE = 10**CREDIT_PLACES
@@ -411,22 +410,6 @@ async def _upsert(
     return changed
 
 
-async def _advance_ledger_versions(
-    connection: BaseDBAsyncClient, dialect: str, campaign_ids: set[str]
-) -> None:
-    """Tell readers of derived data (backend/usage_index.py) which campaigns changed. Inside the
-    batch's transaction, so a reader that sees the new version also sees the new messages."""
-    if not campaign_ids:
-        return
-    version_mark, *marks = placeholders(dialect, len(campaign_ids) + 1)
-    # Random, so that no two states of a campaign share a version even across a restore; sorted,
-    # so concurrent batches lock campaign rows in the same order.
-    await connection.execute_query(
-        f"UPDATE campaign SET ledger_version = {version_mark} WHERE id IN ({', '.join(marks)})",
-        [secrets.randbits(62) + 1, *sorted(campaign_ids)],
-    )
-
-
 async def record_messages(
     rows: Sequence[Mapping[str, Any]], *, scope: WriteScope, actor: str
 ) -> IngestResult:
@@ -464,9 +447,12 @@ async def record_messages(
             inserted = sum(
                 1 for row in changed if (row["organization_id"], row["external_id"]) not in stored
             )
-        await _advance_ledger_versions(
+        # Readers of derived data (backend/usage_index.py) rebuild the campaigns whose version
+        # moved; set here, so one that sees the new version also sees the new messages.
+        await stamp(
             connection,
-            dialect,
+            "campaign",
+            "ledger_version",
             {
                 latest[(row["organization_id"], row["external_id"])].message.campaign_id
                 for row in changed

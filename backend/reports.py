@@ -17,6 +17,7 @@ from typing import Any
 
 from tortoise import connections
 
+from backend.db import dialect
 from backend.errors import ProductError
 from backend.hierarchy import Scope
 from backend.ledger import e4_to_credits
@@ -117,7 +118,7 @@ class _Where:
 
 
 def _where(campaign_ids: Collection[str], scope: Scope, window: DateWindow | None) -> _Where:
-    where = _Where(str(connections.get("default").capabilities.dialect))
+    where = _Where(dialect())
     where.within("campaign_id", campaign_ids)
     if scope.center_ids is not None:
         where.within("center_id", scope.center_ids)
@@ -155,16 +156,12 @@ async def _indexed(campaign_ids: Collection[str], scope: Scope) -> dict[str, Cam
         (center_id,) = scope.center_ids
     else:
         return None
-    marks = ", ".join(placeholders(_dialect(), len(campaign_ids)))
+    marks = ", ".join(placeholders(dialect(), len(campaign_ids)))
     rows = await _rows(
         f"SELECT id, ledger_version FROM campaign WHERE id IN ({marks})", sorted(campaign_ids)
     )
     versions = {r["id"]: int(r["ledger_version"]) for r in rows}
     return await usage_index().current(versions, center_id)
-
-
-def _dialect() -> str:
-    return str(connections.get("default").capabilities.dialect)
 
 
 def _span(window: DateWindow | None) -> tuple[int, int]:

@@ -11,7 +11,7 @@ sums answer them with two lookups. Totals over many campaigns mark the guest key
 visits in one bitmap.
 
 Freshness: every ingest that changes a campaign's messages gives `campaign.ledger_version` a new
-random value in its own transaction (backend/ledger.py); random rather than counted, so a
+random value in its own transaction (backend/ledger.py, backend/versions.py); random, so a
 database restored or rebuilt under a running server cannot repeat a version the index has seen.
 A reader reads the versions first and rebuilds from the database every campaign whose version
 differs from the one its index was built at, so an answer is never older than the versions read.
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.sql import placeholders
+from backend.versions import PerConnection
 
 EPOCH = date(1970, 1, 1)
 _EPOCH_ORDINAL = EPOCH.toordinal()
@@ -103,15 +103,21 @@ class CampaignIndex:
 
     def counts(self, start: int, end: int) -> Counts | None:
         """The numbers over day numbers [start, end]; None when no message falls in them."""
+        found = self.counts_and_guests(start, end)
+        return None if found is None else found[0]
+
+    def counts_and_guests(self, start: int, end: int) -> tuple[Counts, NDArray[np.int32]] | None:
+        """`counts`, and the guest keys of the window's visits (for totals over campaigns)."""
         m_lo, m_hi = self._message_span(start, end)
         if m_lo == m_hi:
             return None
         lo, hi, first = self.visit_span(start, end)
-        return Counts(
+        counts = Counts(
             targeted_guests=int(np.count_nonzero(self.previous[lo:hi] < np.uint16(first))),
             processed=int(self.processed_before[m_hi] - self.processed_before[m_lo]),
             credits_e4=int(self.credits_before[m_hi] - self.credits_before[m_lo]),
         )
+        return counts, self.guests[lo:hi]
 
     def counts_by_day(self, start: int, end: int) -> dict[int, Counts]:
         """Per day number in [start, end] with messages: a guest counts once on each of its days."""
@@ -366,16 +372,12 @@ class UsageIndex:
         self._unindexable.pop(key, None)
 
 
-_indexes: weakref.WeakKeyDictionary[BaseDBAsyncClient, UsageIndex] = weakref.WeakKeyDictionary()
+_indexes = PerConnection(UsageIndex)
 
 
 def usage_index() -> UsageIndex:
     """This process's index of the connected database (a new connection starts empty)."""
-    connection = connections.get("default")
-    index = _indexes.get(connection)
-    if index is None:
-        index = _indexes[connection] = UsageIndex()
-    return index
+    return _indexes.get()
 
 
 class _Scratch:
@@ -412,12 +414,11 @@ def report_of(
     seen = _Scratch.bitmap(max_guest + 1)
     each: dict[str, Counts] = {}
     for campaign_id, index in indexes.items():
-        counts = index.counts(start, end)
-        if counts is None:
+        found = index.counts_and_guests(start, end)
+        if found is None:
             continue
-        each[campaign_id] = counts
-        lo, hi, _ = index.visit_span(start, end)
-        seen[_Scratch.as_indices(index.guests[lo:hi])] = True
+        each[campaign_id], guests = found
+        seen[_Scratch.as_indices(guests)] = True
     return each, Counts(
         int(np.count_nonzero(seen)),
         sum(c.processed for c in each.values()),

@@ -92,6 +92,16 @@ async def server_version(db: DatabaseUrl) -> str:
     return f"PostgreSQL {str(version).split()[0]}"
 
 
+async def _maintain(db: DatabaseUrl, statement: str) -> None:
+    if db.dialect != "postgres":
+        return
+    connection = await asyncpg.connect(db.postgres_dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
 async def analyze(db: DatabaseUrl) -> None:
     """Refresh the planner's statistics (PostgreSQL).
 
@@ -99,22 +109,10 @@ async def analyze(db: DatabaseUrl) -> None:
     stored external ids then scans every row of the organization: the load turns quadratic.
     Autovacuum catches up only once a minute, so the loader asks for statistics itself.
     """
-    if db.dialect != "postgres":
-        return
-    connection = await asyncpg.connect(db.postgres_dsn)
-    try:
-        await connection.execute("ANALYZE")
-    finally:
-        await connection.close()
+    await _maintain(db, "ANALYZE")
 
 
 async def vacuum(db: DatabaseUrl) -> None:
     """After a load or an ingest (PostgreSQL): statistics, and the visibility map without which
     no scan is index-only. Autovacuum would get there in time (unless it is off, as here)."""
-    if db.dialect != "postgres":
-        return
-    connection = await asyncpg.connect(db.postgres_dsn)
-    try:
-        await connection.execute("VACUUM (ANALYZE)")
-    finally:
-        await connection.close()
+    await _maintain(db, "VACUUM (ANALYZE)")
