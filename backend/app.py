@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from backend.api.view import GraphQLView
+from backend.center_index import center_indexes
 from backend.db import close_database, open_database
 from backend.security import SecurityMiddleware, cors_origins, with_cors
 from backend.settings import Settings
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             warming.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await warming
+            await center_indexes().stop()
             await close_database()
 
     graphql = GraphQLView()

@@ -17,6 +17,7 @@ from typing import Any
 
 from tortoise import connections
 
+from backend.center_index import center_indexes
 from backend.db import dialect
 from backend.errors import ProductError
 from backend.hierarchy import Scope
@@ -156,12 +157,16 @@ async def _indexed(campaign_ids: Collection[str], scope: Scope) -> dict[str, Cam
         (center_id,) = scope.center_ids
     else:
         return None
+    return await usage_index().current(await _versions(campaign_ids), center_id)
+
+
+async def _versions(campaign_ids: Collection[str]) -> dict[str, int]:
+    """The campaigns' ledger versions, which say whether an in-memory index is current."""
     marks = ", ".join(placeholders(dialect(), len(campaign_ids)))
     rows = await _rows(
         f"SELECT id, ledger_version FROM campaign WHERE id IN ({marks})", sorted(campaign_ids)
     )
-    versions = {r["id"]: int(r["ledger_version"]) for r in rows}
-    return await usage_index().current(versions, center_id)
+    return {r["id"]: int(r["ledger_version"]) for r in rows}
 
 
 def _span(window: DateWindow | None) -> tuple[int, int]:
@@ -224,14 +229,29 @@ async def usage_and_totals(
 async def usage_by_center(
     campaign_ids: Collection[str], scope: Scope, window: DateWindow | None
 ) -> dict[str, list[CenterUsage]]:
-    """Per campaign, one row per center with messages, most credits first (then center id)."""
+    """Per campaign, one row per center with messages, most credits first (then center id).
+
+    From the center indexes (backend/center_index.py) of the campaigns that have one at their
+    current version, by SQL for the others (which are then indexed in the background).
+    """
     if not campaign_ids or scope.center_ids == frozenset():
         return {}
-    where = _where(campaign_ids, scope, window)
-    rows = await _aggregate(where, ("campaign_id", "center_id"))
+    indexes = center_indexes().fresh(await _versions(campaign_ids))
     result: dict[str, list[CenterUsage]] = {}
-    for row in rows:
-        result.setdefault(row["campaign_id"], []).append(CenterUsage(row["center_id"], _usage(row)))
+    start, end = _span(window)
+    for campaign_id, index in indexes.items():
+        found = index.by_center(start, end, scope.center_ids)
+        if found:
+            result[campaign_id] = [
+                CenterUsage(center_id, _from_counts(counts)) for center_id, counts in found.items()
+            ]
+    unindexed = [campaign_id for campaign_id in campaign_ids if campaign_id not in indexes]
+    if unindexed:
+        where = _where(unindexed, scope, window)
+        for row in await _aggregate(where, ("campaign_id", "center_id")):
+            result.setdefault(row["campaign_id"], []).append(
+                CenterUsage(row["center_id"], _usage(row))
+            )
     for breakdown in result.values():
         breakdown.sort(key=lambda c: (-c.usage.credits_e4, c.center_id))
     return result

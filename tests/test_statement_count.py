@@ -8,6 +8,7 @@ import logging
 
 import pytest
 
+from backend.center_index import center_indexes
 from backend.principal import Principal
 from tests.factories import ORG, campaign, load_hierarchy, message, record
 from tests.graphql_client import execute
@@ -74,8 +75,11 @@ async def test_statements_do_not_grow_with_page_size_or_breakdown_rows(
                 )
             assert len(data["campaigns"]["edges"]) == first
             counts.append(count_statements(caplog))
+            # The center indexes are built in the background, apart from the request.
+            await center_indexes().idle()
     assert cold[0] == cold[1], cold
     assert warm[0] == warm[1], warm
-    # Rebuilding the index costs a fixed two statements (per 64 campaigns).
-    assert cold[0] == warm[0] + 2, (cold, warm)
+    # Rebuilding the usage index costs a fixed two statements (per 64 campaigns), and the
+    # center breakdowns come from SQL (one statement) until their indexes are rebuilt.
+    assert cold[0] == warm[0] + 3, (cold, warm)
     assert 4 <= warm[0] <= 12, warm
