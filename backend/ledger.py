@@ -9,7 +9,7 @@ decides which write wins.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -309,7 +309,10 @@ def _sql_values(row: _Validated, dialect: str, guest_key: int) -> list[Any]:
 _CONFLICT_KEY = "(organization_id, external_id)"
 _UPDATE_IF_NEWER = (
     "DO UPDATE SET outcome = excluded.outcome, credits_e4 = excluded.credits_e4, "
-    "reported_at = excluded.reported_at WHERE message.reported_at < excluded.reported_at"
+    "reported_at = excluded.reported_at WHERE message.reported_at < excluded.reported_at "
+    # Never restate a message recorded with another identity: the batch is then rejected.
+    "AND message.campaign_id = excluded.campaign_id AND message.center_id = excluded.center_id "
+    "AND message.guest_id = excluded.guest_id AND message.sent_at = excluded.sent_at"
 )
 # PostgreSQL: one statement per batch, each column one array parameter, so the statement text
 # (and asyncpg's prepared plan) is the same for every batch whatever its size.
@@ -387,6 +390,36 @@ async def _stored_identities(
     return stored
 
 
+async def _hold_references(
+    connection: BaseDBAsyncClient, dialect: str, rows: Iterable[_Validated]
+) -> None:
+    """Lock the batch's campaigns and centers against deletion until it commits, as foreign
+    keys would row by row (the message table has none: backend/models.py), and make sure they
+    are still there."""
+    wanted = {
+        "campaign": sorted({row.message.campaign_id for row in rows}),
+        "center": sorted({row.message.center_id for row in rows}),
+    }
+    for table, ids in wanted.items():
+        if not ids:
+            continue
+        if dialect == "postgres":
+            sql = f"SELECT id FROM {table} WHERE id = ANY($1::text[]) FOR KEY SHARE"
+            found = await connection.execute_query_dict(sql, [ids])
+        else:  # one writer at a time: nothing can delete them before the commit
+            marks = ", ".join("?" * len(ids))
+            found = await connection.execute_query_dict(
+                f"SELECT id FROM {table} WHERE id IN ({marks})", ids
+            )
+        if len(found) != len(ids):
+            missing = sorted(set(ids) - {row["id"] for row in found})
+            raise ProductError(
+                f"The {table}s {', '.join(missing)} were removed while the batch was being "
+                "recorded; nothing was stored.",
+                code="INVALID_MESSAGES",
+            )
+
+
 async def _upsert(
     connection: BaseDBAsyncClient, dialect: str, rows: list[_Validated]
 ) -> list[dict[str, Any]]:
@@ -429,7 +462,23 @@ async def record_messages(
 
     async with in_transaction() as connection:
         dialect = str(connection.capabilities.dialect)
-        stored = await _stored_identities(connection, dialect, list(latest))
+        await _hold_references(connection, dialect, latest.values())
+        # SQLite's RETURNING cannot tell an insert from an update: read what is stored first.
+        stored = (
+            await _stored_identities(connection, dialect, list(latest))
+            if dialect == "sqlite"
+            else {}
+        )
+        # Rows go in key order, so concurrent batches lock shared keys in the same order and
+        # cannot deadlock one another. The upsert leaves alone a stored message whose identity
+        # differs; such a row is found below and the whole batch rolled back.
+        changed = await _upsert(connection, dialect, [latest[key] for key in sorted(latest)])
+        if dialect == "postgres":
+            # Only the rows the upsert left alone can conflict (none in a batch of new messages).
+            touched = {(row["organization_id"], row["external_id"]) for row in changed}
+            stored = await _stored_identities(
+                connection, dialect, [key for key in latest if key not in touched]
+            )
         conflicts = [
             RowError(first_index[key], _CONFLICT.format(id=key[1]))
             for key, identity in stored.items()
@@ -437,9 +486,6 @@ async def record_messages(
         ]
         if conflicts:
             raise BatchRejected(conflicts)
-        # Rows go in key order, so concurrent batches lock shared keys in the same order and
-        # cannot deadlock one another.
-        changed = await _upsert(connection, dialect, [latest[key] for key in sorted(latest)])
         if dialect == "postgres":
             inserted = sum(1 for row in changed if row["inserted"])
         else:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
+import backend.ledger
+from backend.errors import ProductError
 from backend.hierarchy import Scope
 from backend.ledger import BatchRejected, WriteScope, record_messages
-from backend.models import IngestBatch, Message
+from backend.models import Campaign, IngestBatch, Message
 from backend.reports import DateWindow, usage_by_campaign, usage_by_date
 from tests.factories import ORG, load_hierarchy, message, record
 
@@ -169,3 +172,42 @@ async def test_an_empty_batch_changes_nothing(db: str) -> None:
     await load_hierarchy()
     result = await record()
     assert (result.received, result.inserted, result.updated, result.unchanged) == (0, 0, 0, 0)
+
+
+async def test_a_restatement_with_another_sent_at_is_rejected_and_changes_nothing(db: str) -> None:
+    """The upsert itself leaves a message with another identity alone (the batch is then
+    rejected), even when the restatement is newer and arrives beside new messages."""
+    await load_hierarchy()
+    await record(message("m-1", sent_at="2026-03-01T10:00:00+05:30", credits="1"))
+    with pytest.raises(BatchRejected) as rejected:
+        await record(
+            message("m-2", credits="5"),
+            message(
+                "m-1",
+                sent_at="2026-03-01T11:00:00+05:30",
+                credits="9",
+                reported_at="2026-03-05T00:00:00+00:00",
+            ),
+        )
+    assert [e.index for e in rejected.value.errors] == [1]
+    stored = await Message.all().values_list("external_id", "credits_e4")
+    assert stored == [("m-1", 10_000)]
+
+
+async def test_a_campaign_removed_before_the_batch_commits_stores_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The message table has no foreign keys: the ledger re-checks (and on PostgreSQL locks)
+    the batch's campaigns and centers inside its transaction."""
+    await load_hierarchy()
+    validate = backend.ledger._validate
+
+    async def validate_then_remove(*args: Any, **kwargs: Any) -> Any:
+        found = await validate(*args, **kwargs)
+        await Campaign.filter(id="cmp-west").delete()
+        return found
+
+    monkeypatch.setattr(backend.ledger, "_validate", validate_then_remove)
+    with pytest.raises(ProductError, match="cmp-west"):
+        await record(message("m-1"), message("m-2", campaign_id="cmp-west", center_id="c-mumbai"))
+    assert await Message.all().count() == 0

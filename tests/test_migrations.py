@@ -79,7 +79,7 @@ def test_a_database_from_an_older_release_is_upgraded_with_its_data(database_url
     """Messages stored before guest keys existed (schema 0002) get them on upgrade, campaigns and
     organizations get their versions, and the report numbers come out right afterwards."""
 
-    async def scenario() -> tuple[int, Usage]:
+    async def scenario() -> tuple[int, Usage, int, set[str]]:
         config = tortoise_config(database_url)
         await migrate(config=config, target="models.0002_covering_report_indexes")
         await Tortoise.close_connections()
@@ -121,10 +121,34 @@ def test_a_database_from_an_older_release_is_upgraded_with_its_data(database_url
         await open_database(database_url)  # the new release migrates on start
         try:
             usage = await usage_by_campaign(["cmp-org"], Scope(ORG, None), None)
-            return await Organization.all().count(), usage["cmp-org"]
+            connection = connections.get("default")
+            if connection.capabilities.dialect == "postgres":
+                foreign_keys = await connection.execute_query_dict(
+                    "SELECT conname FROM pg_constraint "
+                    "WHERE conrelid = 'message'::regclass AND contype = 'f'"
+                )
+                indexes = await connection.execute_query_dict(
+                    "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'message'"
+                )
+            else:  # kept on SQLite (see migration 0007)
+                foreign_keys = []
+                indexes = await connection.execute_query_dict(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'message'"
+                )
+            return (
+                await Organization.all().count(),
+                usage["cmp-org"],
+                len(foreign_keys),
+                {row["name"] for row in indexes},
+            )
         finally:
             await close_database()
 
-    organizations, usage = asyncio.run(scenario())
+    organizations, usage, foreign_keys, indexes = asyncio.run(scenario())
     assert organizations == 2
     assert (usage.targeted_guests, usage.processed, usage.credits_e4) == (2, 3, 30_000)
+    # Migration 0007 dropped the foreign keys and nothing else: the covering indexes and the
+    # idempotency key are still there.
+    assert foreign_keys == 0
+    assert {"message_campaign_centers", "message_center_guests"} <= indexes, indexes
+    assert any("organiz" in name or "autoindex" in name for name in indexes), indexes
