@@ -12,7 +12,8 @@ _ROWS_PER_STATEMENT = 500
 
 _PG_INSERT = (
     "INSERT INTO guest (organization_id, guest_id) "
-    "SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING"
+    "SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING "
+    "RETURNING id, organization_id, guest_id"
 )
 _PG_SELECT = (
     "SELECT id, guest_id FROM guest WHERE organization_id = $1 AND guest_id = ANY($2::text[])"
@@ -28,16 +29,20 @@ async def guest_keys(
     ordered = sorted(set(guests))
     keys: dict[GuestRef, int] = {}
     if dialect == "postgres":
-        if ordered:
-            await connection.execute_query(
-                _PG_INSERT, [[org for org, _ in ordered], [guest for _, guest in ordered]]
+        # Most guests of a batch are known: read them, then insert only the new ones (an
+        # insert that conflicts costs as much as one that does not).
+        keys = await _pg_select(connection, ordered)
+        missing = [guest for guest in ordered if guest not in keys]
+        if missing:
+            rows = await connection.execute_query_dict(
+                _PG_INSERT, [[org for org, _ in missing], [guest for _, guest in missing]]
             )
-        by_org: dict[str, list[str]] = {}
-        for org, guest in ordered:
-            by_org.setdefault(org, []).append(guest)
-        for org, guest_ids in by_org.items():
-            for row in await connection.execute_query_dict(_PG_SELECT, [org, guest_ids]):
-                keys[(org, row["guest_id"])] = int(row["id"])
+            keys.update({(row["organization_id"], row["guest_id"]): int(row["id"]) for row in rows})
+            # Inserted meanwhile by a concurrent batch (committed, or the insert would have
+            # waited for it): a new statement sees them.
+            raced = [guest for guest in missing if guest not in keys]
+            if raced:
+                keys.update(await _pg_select(connection, raced))
         return keys
     for start in range(0, len(ordered), _ROWS_PER_STATEMENT):
         chunk = ordered[start : start + _ROWS_PER_STATEMENT]
@@ -54,4 +59,15 @@ async def guest_keys(
             values,
         )
         keys.update({(row["organization_id"], row["guest_id"]): int(row["id"]) for row in rows})
+    return keys
+
+
+async def _pg_select(connection: BaseDBAsyncClient, guests: list[GuestRef]) -> dict[GuestRef, int]:
+    by_org: dict[str, list[str]] = {}
+    for org, guest in guests:
+        by_org.setdefault(org, []).append(guest)
+    keys: dict[GuestRef, int] = {}
+    for org, guest_ids in by_org.items():
+        for row in await connection.execute_query_dict(_PG_SELECT, [org, guest_ids]):
+            keys[(org, row["guest_id"])] = int(row["id"])
     return keys

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 import backend.ledger
 from backend.errors import ProductError
+from backend.guests import guest_keys
 from backend.hierarchy import Scope
-from backend.ledger import BatchRejected, WriteScope, record_messages
+from backend.ledger import BatchRejected, IngestResult, WriteScope, record_messages
 from backend.models import Campaign, IngestBatch, Message
 from backend.reports import DateWindow, usage_by_campaign, usage_by_date
 from tests.factories import ORG, load_hierarchy, message, record
@@ -211,3 +214,26 @@ async def test_a_campaign_removed_before_the_batch_commits_stores_nothing(
     with pytest.raises(ProductError, match="cmp-west"):
         await record(message("m-1"), message("m-2", campaign_id="cmp-west", center_id="c-mumbai"))
     assert await Message.all().count() == 0
+
+
+async def test_a_guest_new_to_two_concurrent_batches_gets_one_key(db: str) -> None:
+    """The second batch cannot see the first's uncommitted guest, and its own insert of that
+    guest waits and then conflicts: it must read the key the first batch committed."""
+    await load_hierarchy()
+    started = asyncio.Event()
+
+    async def second_batch() -> IngestResult:
+        await started.wait()
+        return await record(message("m-1", guest_id="g-new"))
+
+    # Made before the transaction, so the task does not inherit (and share) it.
+    second = asyncio.create_task(second_batch())
+    async with in_transaction() as first:
+        dialect = str(first.capabilities.dialect)
+        keys = await guest_keys(first, dialect, [(ORG, "g-new")])
+        started.set()
+        await asyncio.sleep(0.3)
+        assert not second.done()  # waiting for the first transaction
+    assert (await second).inserted == 1
+    stored = await Message.get(external_id="m-1")
+    assert stored.guest_key == keys[(ORG, "g-new")]
