@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -87,6 +88,15 @@ class GraphQLView(GraphQL[Context, None]):
                     "Send GraphQL requests as POST with Content-Type: application/json.",
                 )
         return None
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson: several times faster on a 10,000-message batch; its errors subclass
+        # json.JSONDecodeError, which Strawberry turns into a 400.
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        # A center drilldown answers about 1,000 rows: orjson takes a fraction of json's time.
+        return orjson.dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # Strawberry's own page loads its scripts from a CDN; this one is served offline.

@@ -1,0 +1,101 @@
+"""The executor's short path for plain scalar fields (backend/api/execution.py) must answer and
+fail exactly as graphql-core's own path does, and must actually be taken."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import strawberry
+from graphql.execution.executor import Executor
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from backend.api.execution import FastLeafExecutionContext
+from backend.api.schema import schema as report_schema
+
+
+@strawberry.type
+class Row:
+    count: int
+    name: str
+    maybe: int | None
+    amount: Decimal
+    broken: int  # holds a string: the Int scalar refuses it
+    missing: int  # holds None: a non-null field without a value
+
+    @strawberry.field
+    def doubled(self, factor: int = 2) -> int:
+        return self.count * factor
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def rows(self) -> list[Row]:
+        return [
+            Row(
+                count=n,
+                name=f"row {n}",
+                maybe=None if n % 2 else n,
+                amount=Decimal("1.5"),
+                broken=n,
+                missing=n,
+            )
+            for n in range(5)
+        ]
+
+    @strawberry.field
+    def bad_rows(self) -> list[Row | None]:
+        return [
+            Row(count=1, name="ok", maybe=1, amount=Decimal(1), broken="x", missing=1),  # type: ignore[arg-type]
+            Row(count=2, name="ok", maybe=2, amount=Decimal(2), broken=2, missing=None),  # type: ignore[arg-type]
+        ]
+
+
+QUERIES = [
+    "{ rows { count name maybe amount doubled factor3: doubled(factor: 3) } }",
+    "{ rows { count } badRows { count broken } }",
+    "{ badRows { name missing } }",
+    "{ rows { ...F } } fragment F on Row { count name }",
+    "{ rows { count @skip(if: true) name @include(if: false) maybe } }",
+]
+
+
+def answer(executor: type[Executor], query: str) -> Any:
+    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+    result = schema.execute_sync(query)
+    errors = [(e.message, e.path) for e in result.errors or []]
+    return result.data, errors
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_short_path_answers_and_fails_as_graphql_core_does(query: str) -> None:
+    assert answer(FastLeafExecutionContext, query) == answer(
+        StrawberryGraphQLCoreExecutionContext, query
+    )
+
+
+def test_errors_are_still_reported() -> None:
+    data, errors = answer(FastLeafExecutionContext, "{ badRows { broken missing } }")
+    assert data == {"badRows": [None, None]}
+    assert [path for _, path in errors] == [["badRows", 0, "broken"], ["badRows", 1, "missing"]]
+
+
+def test_plain_scalars_skip_graphql_cores_field_execution(monkeypatch: pytest.MonkeyPatch) -> None:
+    generic: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counting(self: Any, parent_type: Any, source: Any, details: Any, *rest: Any) -> Any:
+        generic.append(details[0].node.name.value)
+        return original(self, parent_type, source, details, *rest)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counting)
+    data, errors = answer(FastLeafExecutionContext, "{ rows { count name maybe doubled } }")
+    assert not errors and len(data["rows"]) == 5
+    # The list, the resolver field of each row, and `maybe` where it is null.
+    assert sorted(generic) == sorted(["rows", *["doubled"] * 5, *["maybe"] * 2])
+
+
+def test_the_report_schema_uses_it() -> None:
+    assert report_schema.execution_context_class is FastLeafExecutionContext
