@@ -5,9 +5,9 @@ It applies the idea of backend/usage_index.py per center: one *visit* per (guest
 business day) with messages, sorted by day, beside the day of the same guest's previous visit
 to the same center. The visits in a window [a, b] whose previous visit is before a are each
 (guest, center) pair once, so counting them per center gives each center's distinct guests.
-Processed messages and credits are kept per (center, day) and summed per center over the window
-(integers, ten-thousandths). A window costs time in proportion to its own visits, not to the
-campaign's history.
+Processed messages and credits are prefix sums over the (center, day) pairs in center order, so
+each center's window is two lookups (integers, ten-thousandths). A window costs time in
+proportion to its own visits and the number of centers, not to the campaign's history.
 
 Unlike the organization-wide index, this one is built in the background and only for campaigns
 whose drilldown is asked for: a busy campaign's history takes a second or more to read, longer
@@ -17,7 +17,7 @@ answer is never older than them); otherwise SQL answers and the campaign is queu
 rebuild, which the next request at that version finds. A campaign that is not being written to
 (a finished blast, a quiet hour) is then answered from memory.
 
-Memory: 6 bytes per visit and 20 per (center, day), bounded by MAX_VISITS over the campaigns
+Memory: 6 bytes per visit and 24 per (center, day), bounded by MAX_VISITS over the campaigns
 kept (least recently asked about dropped first).
 """
 
@@ -58,11 +58,11 @@ class CenterIndex:
     days: NDArray[np.uint16]
     visit_centers: NDArray[np.uint16]
     previous: NDArray[np.uint16]  # the same guest's previous visit to the same center, 0 none
-    # (center, day) pairs with messages, by day, and their sums.
-    sum_days: NDArray[np.uint16]
-    sum_centers: NDArray[np.uint16]
-    processed: NDArray[np.int64]
-    credits_e4: NDArray[np.int64]
+    # (center, day) pairs with messages as center << 16 | day, ascending (each center's days
+    # together), and prefix sums over them: a center's window is one contiguous run.
+    pairs: NDArray[np.int64]
+    processed_before: NDArray[np.int64]  # processed_before[i]: messages of pairs[:i]
+    credits_before: NDArray[np.int64]
 
     @property
     def visits(self) -> int:
@@ -76,29 +76,29 @@ class CenterIndex:
         first, last = max(start - self.base, 1), min(end - self.base, _MAX_OFFSET)
         if last < first:
             return {}
+        size = len(self.centers)
+        each = np.arange(size, dtype=np.int64) << 16
+        lo = self.pairs.searchsorted(each | first)
+        hi = self.pairs.searchsorted(each | last, "right")
+        present = hi > lo
+        if not present.any():
+            return {}
+        processed = self.processed_before[hi] - self.processed_before[lo]
+        credits = self.credits_before[hi] - self.credits_before[lo]
         # Searched with 16-bit values: a wider one would make numpy widen the whole array.
         low, high = np.uint16(first), np.uint16(last)
-        s_lo, s_hi = self.sum_days.searchsorted(low), self.sum_days.searchsorted(high, "right")
-        if s_lo == s_hi:
-            return {}
-        size = len(self.centers)
-        where = self.sum_centers[s_lo:s_hi]
-        present = np.bincount(where, minlength=size)
-        # np.add.at keeps integers (bincount's weights would be floats).
-        processed = np.zeros(size, dtype=np.int64)
-        np.add.at(processed, where, self.processed[s_lo:s_hi])
-        credits = np.zeros(size, dtype=np.int64)
-        np.add.at(credits, where, self.credits_e4[s_lo:s_hi])
         v_lo, v_hi = self.days.searchsorted(low), self.days.searchsorted(high, "right")
         first_visits = self.previous[v_lo:v_hi] < low
         guests = np.bincount(self.visit_centers[v_lo:v_hi][first_visits], minlength=size)
         wanted = None if center_ids is None else set(center_ids)
+        # Python ints, converted a whole array at a time.
+        guests_of, processed_of, credits_of = guests.tolist(), processed.tolist(), credits.tolist()
         result: dict[str, Counts] = {}
         for position in np.flatnonzero(present).tolist():
             center_id = self.centers[position]
             if wanted is None or center_id in wanted:
                 result[center_id] = Counts(
-                    int(guests[position]), int(processed[position]), int(credits[position])
+                    guests_of[position], processed_of[position], credits_of[position]
                 )
         return result
 
@@ -149,16 +149,14 @@ def build(version: int, rows: list[CenterRows]) -> CenterIndex:
         previous[1:] = np.where(same, visit_offsets[:-1], 0)
     by_day = np.argsort(visit_offsets, kind="stable")
 
-    # Sums per (center, day): sort by that key, add up each run.
+    # Sums per (center, day): sort by that key, add up each run, then prefix sums.
     pair = (positions << 16) | offsets
     order = np.argsort(pair, kind="stable")
     pair = pair[order]
     starts = np.flatnonzero(np.concatenate([[len(pair) > 0], pair[1:] != pair[:-1]]))
-    pairs = pair[starts]
     # reduceat needs at least one start; an empty campaign has none and no sums.
     pair_processed = np.add.reduceat(processed[order], starts) if len(starts) else _EMPTY
     pair_credits = np.add.reduceat(credits[order], starts) if len(starts) else _EMPTY
-    pairs_by_day = np.argsort(pairs & _MAX_OFFSET, kind="stable")
 
     return CenterIndex(
         version=version,
@@ -167,10 +165,9 @@ def build(version: int, rows: list[CenterRows]) -> CenterIndex:
         days=visit_offsets[by_day].astype(np.uint16),
         visit_centers=(visits[by_day] >> 47).astype(np.uint16),
         previous=previous[by_day].astype(np.uint16),
-        sum_days=(pairs[pairs_by_day] & _MAX_OFFSET).astype(np.uint16),
-        sum_centers=(pairs[pairs_by_day] >> 16).astype(np.uint16),
-        processed=pair_processed[pairs_by_day].astype(np.int64),
-        credits_e4=pair_credits[pairs_by_day].astype(np.int64),
+        pairs=pair[starts].astype(np.int64),
+        processed_before=np.concatenate([[0], np.cumsum(pair_processed)]).astype(np.int64),
+        credits_before=np.concatenate([[0], np.cumsum(pair_credits)]).astype(np.int64),
     )
 
 

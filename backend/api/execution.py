@@ -13,7 +13,6 @@ a value the scalar refuses), to graphql-core's own path, so answers and errors a
 from __future__ import annotations
 
 import operator
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -22,20 +21,21 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-# (reader of the value from the source, scalar) of a plain scalar field, or None; per schema,
-# by (type name, field name).
+# (reader of the value from the source, scalar) of a plain scalar field, or None.
 _Leaf = tuple[Callable[[Any], Any], GraphQLScalarType] | None
-_leaves: weakref.WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], _Leaf]] = (
-    weakref.WeakKeyDictionary()
-)
+# Per object type (by identity: a type belongs to one schema, and the entry keeps it alive so
+# its id is not reused), by field name. Looked up for every field, so a plain dict.
+_leaves: dict[int, tuple[GraphQLObjectType, dict[str, _Leaf]]] = {}
 
 
 def _plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _Leaf:
-    leaves = _leaves.setdefault(schema, {})
-    key = (parent_type.name, name)
-    if key not in leaves:
-        leaves[key] = _find_plain_leaf(schema, parent_type, name)
-    return leaves[key]
+    entry = _leaves.get(id(parent_type))
+    if entry is None:
+        entry = _leaves[id(parent_type)] = (parent_type, {})
+    leaves = entry[1]
+    if name not in leaves:
+        leaves[name] = _find_plain_leaf(schema, parent_type, name)
+    return leaves[name]
 
 
 def _find_plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _Leaf:
