@@ -15,8 +15,8 @@ import backend.center_index
 from backend.center_index import center_indexes
 from backend.hierarchy import Scope
 from backend.reports import DateWindow, Usage, usage_by_center
-from backend.sql import placeholders
 from tests.factories import ORG, load_hierarchy, message, record
+from tests.test_reports_property import direct as direct_usage
 
 CAMPAIGNS = ["cmp-org", "cmp-west", "cmp-nyc"]
 # (campaign, center, guest, local sent time, outcome, credits): returning guests, one guest at
@@ -55,26 +55,7 @@ async def record_all(rows: list[tuple[str, ...]] = MESSAGES, prefix: str = "m") 
 
 async def direct(scope: frozenset[str] | None, window: DateWindow | None) -> dict[Any, Usage]:
     """Per (campaign, center), straight from the raw rows, by the upstream guest ids."""
-    connection = connections.get("default")
-    dialect = str(connection.capabilities.dialect)
-    clauses, values = ["1 = 1"], []
-    if scope is not None:
-        clauses.append(f"center_id IN ({', '.join(placeholders(dialect, len(scope)))})")
-        values += sorted(scope)
-    if window is not None:
-        start, end = placeholders(dialect, 2, start=len(values) + 1)
-        clauses.append(f"business_date BETWEEN {start} AND {end}")
-        values += [window.start, window.end]
-    rows = await connection.execute_query_dict(
-        "SELECT campaign_id, center_id, COUNT(DISTINCT guest_id) AS t, "
-        "SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END) AS p, SUM(credits_e4) AS c "
-        f"FROM message WHERE {' AND '.join(clauses)} GROUP BY campaign_id, center_id",
-        values,
-    )
-    return {
-        (row["campaign_id"], row["center_id"]): Usage(int(row["t"]), int(row["p"]), int(row["c"]))
-        for row in rows
-    }
+    return await direct_usage(("campaign_id", "center_id"), scope, window)
 
 
 async def by_center(scope: frozenset[str] | None, window: DateWindow | None) -> dict[Any, Usage]:
