@@ -19,7 +19,8 @@ from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
 from backend.hierarchy import OrgHierarchy, Scope
 from backend.models import Campaign, CreditSource
-from backend.reports import NO_USAGE, DateWindow, Usage, usage_and_totals
+from backend.reports import DateWindow, usage_and_totals
+from backend.usage import NO_USAGE, Usage
 from backend.versions import VersionedCache
 
 DEFAULT_PAGE_SIZE = 50

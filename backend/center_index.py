@@ -36,7 +36,8 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.sql import placeholders
-from backend.usage_index import Counts
+from backend.usage import Usage
+from backend.usage_index import MAX_OFFSET, CampaignNotIndexable, base_of, window_offsets
 from backend.versions import PerConnection
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,6 @@ logger = logging.getLogger(__name__)
 MAX_VISITS = 6_000_000
 # Campaigns read by one background statement.
 CAMPAIGNS_PER_BUILD = 16
-_MAX_OFFSET = int(np.iinfo(np.uint16).max)  # 16-bit day offsets: a 179-year span at most
 _MAX_CENTERS = int(np.iinfo(np.uint16).max)
 
 
@@ -70,10 +70,10 @@ class CenterIndex:
 
     def by_center(
         self, start: int, end: int, center_ids: Collection[str] | None
-    ) -> dict[str, Counts]:
+    ) -> dict[str, Usage]:
         """Each center's numbers over day numbers [start, end], for the centers with messages
         in it (of `center_ids`, or of all when None)."""
-        first, last = max(start - self.base, 1), min(end - self.base, _MAX_OFFSET)
+        first, last = window_offsets(self.base, start, end)
         if last < first:
             return {}
         size = len(self.centers)
@@ -93,18 +93,14 @@ class CenterIndex:
         wanted = None if center_ids is None else set(center_ids)
         # Python ints, converted a whole array at a time.
         guests_of, processed_of, credits_of = guests.tolist(), processed.tolist(), credits.tolist()
-        result: dict[str, Counts] = {}
+        result: dict[str, Usage] = {}
         for position in np.flatnonzero(present).tolist():
             center_id = self.centers[position]
             if wanted is None or center_id in wanted:
-                result[center_id] = Counts(
+                result[center_id] = Usage(
                     guests_of[position], processed_of[position], credits_of[position]
                 )
         return result
-
-
-class CampaignNotIndexable(Exception):
-    """More centers or a longer span than the 16-bit fields hold."""
 
 
 @dataclass
@@ -130,9 +126,7 @@ def build(version: int, rows: list[CenterRows]) -> CenterIndex:
     guests = np.concatenate([r.guests for r in rows] or [_EMPTY])
     processed = np.concatenate([r.processed for r in rows] or [_EMPTY])
     credits = np.concatenate([r.credits_e4 for r in rows] or [_EMPTY])
-    base = int(days.min()) - 1 if len(days) else 0
-    if len(days) and int(days.max()) - base > _MAX_OFFSET:
-        raise CampaignNotIndexable
+    base = base_of(days)
     offsets = days - base
 
     # Visits: a key sorting by center, guest, day (16 + 31 + 16 bits); deduplicated, each
@@ -142,7 +136,7 @@ def build(version: int, rows: list[CenterRows]) -> CenterIndex:
     visits = np.unique(
         (positions[with_guest] << 47) | (guests[with_guest] << 16) | offsets[with_guest]
     )
-    visit_offsets = visits & _MAX_OFFSET
+    visit_offsets = visits & MAX_OFFSET
     previous = np.zeros(len(visits), dtype=np.int64)
     if len(visits) > 1:
         same = (visits[1:] >> 16) == (visits[:-1] >> 16)

@@ -23,6 +23,7 @@ from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
 from backend.guests import guest_keys
 from backend.models import Campaign, Center, IngestBatch
+from backend.sql import placeholders
 from backend.versions import stamp
 
 CREDIT_PLACES = 4
@@ -407,7 +408,7 @@ async def _hold_references(
             sql = f"SELECT id FROM {table} WHERE id = ANY($1::text[]) FOR KEY SHARE"
             found = await connection.execute_query_dict(sql, [ids])
         else:  # one writer at a time: nothing can delete them before the commit
-            marks = ", ".join("?" * len(ids))
+            marks = ", ".join(placeholders(dialect, len(ids)))
             found = await connection.execute_query_dict(
                 f"SELECT id FROM {table} WHERE id IN ({marks})", ids
             )

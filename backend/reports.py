@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 from tortoise import connections
@@ -21,9 +20,9 @@ from backend.center_index import center_indexes
 from backend.db import dialect
 from backend.errors import ProductError
 from backend.hierarchy import Scope
-from backend.ledger import e4_to_credits
 from backend.sql import placeholders
-from backend.usage_index import CampaignIndex, Counts, date_of, day_number, report_of, usage_index
+from backend.usage import NO_USAGE, Usage
+from backend.usage_index import CampaignIndex, date_of, day_number, report_of, usage_index
 
 # Longest window a request may ask for: the date breakdown is zero-filled, one row per day.
 MAX_WINDOW_DAYS = 3660
@@ -54,20 +53,6 @@ class DateWindow:
 
     def dates(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range(self.days)]
-
-
-@dataclass(frozen=True)
-class Usage:
-    targeted_guests: int
-    processed: int
-    credits_e4: int
-
-    @property
-    def credits_consumed(self) -> Decimal:
-        return e4_to_credits(self.credits_e4)
-
-
-NO_USAGE = Usage(0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -176,10 +161,6 @@ def _span(window: DateWindow | None) -> tuple[int, int]:
     return day_number(window.start), day_number(window.end)
 
 
-def _from_counts(counts: Counts) -> Usage:
-    return Usage(counts.targeted_guests, counts.processed, counts.credits_e4)
-
-
 async def usage_by_campaign(
     campaign_ids: Collection[str], scope: Scope, window: DateWindow | None
 ) -> dict[str, Usage]:
@@ -190,7 +171,7 @@ async def usage_by_campaign(
     if indexes is not None:
         start, end = _span(window)
         found = {c: index.counts(start, end) for c, index in indexes.items()}
-        return {c: _from_counts(counts) for c, counts in found.items() if counts is not None}
+        return {c: counts for c, counts in found.items() if counts is not None}
     where = _where(campaign_ids, scope, window)
     rows = await _aggregate(where, ("campaign_id",))
     return {row["campaign_id"]: _usage(row) for row in rows}
@@ -204,7 +185,7 @@ async def usage_totals(
         return NO_USAGE
     indexes = await _indexed(campaign_ids, scope)
     if indexes is not None:
-        return _from_counts(report_of(indexes, *_span(window))[1])
+        return report_of(indexes, *_span(window))[1]
     where = _where(campaign_ids, scope, window)
     rows = await _rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
     return _usage(rows[0]) if rows else NO_USAGE
@@ -220,7 +201,7 @@ async def usage_and_totals(
     indexes = await _indexed(campaign_ids, scope)
     if indexes is not None:
         each, totals = report_of(indexes, *_span(window))
-        return {c: _from_counts(counts) for c, counts in each.items()}, _from_counts(totals)
+        return each, totals
     return await asyncio.gather(
         usage_by_campaign(campaign_ids, scope, window), usage_totals(campaign_ids, scope, window)
     )
@@ -243,7 +224,7 @@ async def usage_by_center(
         found = index.by_center(start, end, scope.center_ids)
         if found:
             result[campaign_id] = [
-                CenterUsage(center_id, _from_counts(counts)) for center_id, counts in found.items()
+                CenterUsage(center_id, counts) for center_id, counts in found.items()
             ]
     unindexed = [campaign_id for campaign_id in campaign_ids if campaign_id not in indexes]
     if unindexed:
@@ -272,10 +253,7 @@ async def usage_by_date(
         start, end = _span(window)
         return {
             campaign_id: _zero_filled(
-                {
-                    date_of(day): _from_counts(counts)
-                    for day, counts in index.counts_by_day(start, end).items()
-                },
+                {date_of(day): counts for day, counts in index.counts_by_day(start, end).items()},
                 window,
             )
             for campaign_id, index in indexes.items()

@@ -43,13 +43,34 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.sql import placeholders
+from backend.usage import Usage
 from backend.versions import PerConnection
 
 EPOCH = date(1970, 1, 1)
 _EPOCH_ORDINAL = EPOCH.toordinal()
 # Day offsets are 16-bit: a campaign's first and last business days may be 179 years apart.
-_MAX_OFFSET = int(np.iinfo(np.uint16).max)
+MAX_OFFSET = int(np.iinfo(np.uint16).max)
 _CAMPAIGNS_PER_STATEMENT = 64
+
+
+class CampaignNotIndexable(Exception):
+    """A campaign the 16-bit fields cannot hold (business days over 179 years apart, or, in
+    the center index, more centers); SQL answers for it."""
+
+
+def base_of(days: NDArray[np.int64]) -> int:
+    """The day number just before the first of `days`: offsets from it start at 1, so 0 can
+    mean "no previous visit"."""
+    base = int(days.min()) - 1 if len(days) else 0
+    if len(days) and int(days.max()) - base > MAX_OFFSET:
+        raise CampaignNotIndexable
+    return base
+
+
+def window_offsets(base: int, start: int, end: int) -> tuple[int, int]:
+    """Day numbers [start, end] as offsets from `base`, clipped to those an index can hold
+    (empty when the second is below the first)."""
+    return max(start - base, 1), min(end - base, MAX_OFFSET)
 
 
 def day_number(day: date) -> int:
@@ -58,15 +79,6 @@ def day_number(day: date) -> int:
 
 def date_of(number: int) -> date:
     return EPOCH + timedelta(days=number)
-
-
-@dataclass(frozen=True)
-class Counts:
-    """A campaign's three numbers; the report layer turns them into its `Usage`."""
-
-    targeted_guests: int
-    processed: int
-    credits_e4: int
 
 
 @dataclass(frozen=True)
@@ -90,8 +102,7 @@ class CampaignIndex:
 
     def visit_span(self, start: int, end: int) -> tuple[int, int, int]:
         """Positions [lo, hi) of the visits on day numbers [start, end], and start's offset."""
-        first = max(start - self.base, 1)
-        last = min(end - self.base, _MAX_OFFSET)
+        first, last = window_offsets(self.base, start, end)
         if last < first:
             return 0, 0, first
         # Searched with 16-bit values: a wider one would make numpy widen the whole array.
@@ -101,25 +112,25 @@ class CampaignIndex:
             first,
         )
 
-    def counts(self, start: int, end: int) -> Counts | None:
+    def counts(self, start: int, end: int) -> Usage | None:
         """The numbers over day numbers [start, end]; None when no message falls in them."""
         found = self.counts_and_guests(start, end)
         return None if found is None else found[0]
 
-    def counts_and_guests(self, start: int, end: int) -> tuple[Counts, NDArray[np.int32]] | None:
+    def counts_and_guests(self, start: int, end: int) -> tuple[Usage, NDArray[np.int32]] | None:
         """`counts`, and the guest keys of the window's visits (for totals over campaigns)."""
         m_lo, m_hi = self._message_span(start, end)
         if m_lo == m_hi:
             return None
         lo, hi, first = self.visit_span(start, end)
-        counts = Counts(
+        counts = Usage(
             targeted_guests=int(np.count_nonzero(self.previous[lo:hi] < np.uint16(first))),
             processed=int(self.processed_before[m_hi] - self.processed_before[m_lo]),
             credits_e4=int(self.credits_before[m_hi] - self.credits_before[m_lo]),
         )
         return counts, self.guests[lo:hi]
 
-    def counts_by_day(self, start: int, end: int) -> dict[int, Counts]:
+    def counts_by_day(self, start: int, end: int) -> dict[int, Usage]:
         """Per day number in [start, end] with messages: a guest counts once on each of its days."""
         m_lo, m_hi = self._message_span(start, end)
         if m_lo == m_hi:
@@ -132,13 +143,9 @@ class CampaignIndex:
         processed = np.diff(self.processed_before[m_lo : m_hi + 1])
         credits = np.diff(self.credits_before[m_lo : m_hi + 1])
         return {
-            int(day): Counts(guests_on.get(int(day), 0), int(p), int(c))
+            int(day): Usage(guests_on.get(int(day), 0), int(p), int(c))
             for day, p, c in zip(self.message_days[m_lo:m_hi], processed, credits, strict=True)
         }
-
-
-class CampaignNotIndexable(Exception):
-    """A campaign whose business days span more than 16-bit offsets hold."""
 
 
 def _build(
@@ -151,14 +158,12 @@ def _build(
     per-day (day number, processed, credits) rows sorted by day."""
     message_days = daily[:, 0].copy()
     all_days = np.concatenate([visit_days, message_days])
-    base = int(all_days.min()) - 1 if len(all_days) else 0
-    if len(all_days) and int(all_days.max()) - base > _MAX_OFFSET:
-        raise CampaignNotIndexable
+    base = base_of(all_days)
     # One key per visit, guest then day: sorting and deduplicating it gives each guest's
     # visits in day order.
     visits = np.unique((guest_keys << 16) | (visit_days - base))
     guests = visits >> 16
-    offsets = (visits & _MAX_OFFSET).astype(np.uint16)
+    offsets = (visits & MAX_OFFSET).astype(np.uint16)
     previous = np.zeros(len(offsets), dtype=np.uint16)
     if len(offsets) > 1:
         previous[1:] = np.where(guests[1:] == guests[:-1], offsets[:-1], 0)
@@ -407,19 +412,19 @@ class _Scratch:
 
 def report_of(
     indexes: Mapping[str, CampaignIndex], start: int, end: int
-) -> tuple[dict[str, Counts], Counts]:
+) -> tuple[dict[str, Usage], Usage]:
     """Each campaign's numbers (campaigns without messages left out) and the numbers over all
     of them together, where a guest reached by two campaigns counts once, in one pass."""
     max_guest = max((index.max_guest for index in indexes.values()), default=-1)
     seen = _Scratch.bitmap(max_guest + 1)
-    each: dict[str, Counts] = {}
+    each: dict[str, Usage] = {}
     for campaign_id, index in indexes.items():
         found = index.counts_and_guests(start, end)
         if found is None:
             continue
         each[campaign_id], guests = found
         seen[_Scratch.as_indices(guests)] = True
-    return each, Counts(
+    return each, Usage(
         int(np.count_nonzero(seen)),
         sum(c.processed for c in each.values()),
         sum(c.credits_e4 for c in each.values()),

@@ -12,8 +12,9 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from backend.db import close_database, open_database, tortoise_config
 from backend.hierarchy import Scope
 from backend.models import Organization
-from backend.reports import Usage, usage_by_campaign
+from backend.reports import usage_by_campaign
 from backend.sql import placeholders
+from backend.usage import Usage
 from tests.factories import ORG
 
 

@@ -17,13 +17,13 @@ from backend.hierarchy import Scope
 from backend.models import Guest, IngestBatch, Message
 from backend.reports import (
     DateWindow,
-    Usage,
     usage_by_campaign,
     usage_by_center,
     usage_by_date,
     usage_totals,
 )
 from backend.sql import placeholders
+from backend.usage import Usage
 from tests.factories import ORG, load_hierarchy, message, record
 
 CAMPAIGN_CENTERS = {

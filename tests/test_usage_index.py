@@ -11,7 +11,8 @@ import pytest
 
 import backend.usage_index
 from backend.hierarchy import Scope
-from backend.reports import DateWindow, Usage, usage_by_campaign, usage_by_date, usage_totals
+from backend.reports import DateWindow, usage_by_campaign, usage_by_date, usage_totals
+from backend.usage import Usage
 from backend.usage_index import warm_up
 from tests.factories import ORG, load_hierarchy, message, record
 

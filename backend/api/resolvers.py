@@ -29,7 +29,8 @@ from backend.campaigns import (
 )
 from backend.ledger import WriteScope, record_messages
 from backend.models import Organization as OrganizationModel
-from backend.reports import NO_USAGE, usage_by_campaign
+from backend.reports import usage_by_campaign
+from backend.usage import NO_USAGE
 
 
 async def resolve_campaigns(

@@ -14,7 +14,8 @@ from backend.api.enums import CampaignStatusEnum, CampaignTypeEnum, ChannelEnum,
 from backend.api.inputs import DateRange, window_of
 from backend.campaigns import CampaignRow
 from backend.hierarchy import CenterInfo, Scope
-from backend.reports import DateWindow, Usage
+from backend.reports import DateWindow
+from backend.usage import Usage
 
 Info = strawberry.Info[Context, None]
 
