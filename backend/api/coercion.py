@@ -7,7 +7,7 @@ Here each input type is turned once into a chain of small functions that do the 
 the same order, which coerces such a batch in about a third of the time.
 
 The compiled path only ever produces what graphql-core would: it either returns the same
-coerced values or gives up, and on giving up (any invalid value, a missing variable, a default
+coerced values or gives up, and on giving up (any invalid value, a missing required variable, a default
 value to apply, a type it does not handle) graphql-core's own `get_variable_values` runs on the
 whole input, so every error message stays graphql-core's.
 """
@@ -161,7 +161,7 @@ def compiled_variable_values(
     hide_suggestions: bool = False,
 ) -> VariableValuesOrErrors:
     """`graphql.execution.values.get_variable_values`, through compiled coercers when every
-    variable is given and valid; graphql-core's own function otherwise."""
+    variable is valid and no default applies; graphql-core's own function otherwise."""
     sources: dict[str, VariableValueSource] = {}
     coerced: dict[str, Any] = {}
     for node in var_def_nodes:
@@ -169,8 +169,13 @@ def compiled_variable_values(
         if isinstance(signature, GraphQLError):
             break
         value = inputs.get(signature.name, Undefined)
+        if value is Undefined:
+            if node.default_value or isinstance(signature.type, GraphQLNonNull):
+                break  # a default to apply, or an error to report
+            sources[signature.name] = VariableValueSource(signature)  # omitted, as graphql-core
+            continue
         coerce = coercer_for(signature.type)
-        if value is Undefined or coerce is None:
+        if coerce is None:
             break
         result = coerce(value)
         if result is Undefined:
