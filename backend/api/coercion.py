@@ -7,9 +7,9 @@ Here each input type is turned once into a chain of small functions that do the 
 the same order, which coerces such a batch in about a third of the time.
 
 The compiled path only ever produces what graphql-core would: it either returns the same
-coerced values or gives up, and on giving up (any invalid value, a missing required variable, a default
-value to apply, a type it does not handle) graphql-core's own `get_variable_values` runs on the
-whole input, so every error message stays graphql-core's.
+coerced values or gives up, and on giving up (any invalid value, a missing required variable, a
+default value to apply, a type it does not handle) graphql-core's own `get_variable_values`
+runs on the whole input, so every error message stays graphql-core's.
 """
 
 from __future__ import annotations

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import strawberry
 
+from backend.api.context import Context
 from backend.api.inputs import CampaignFilter, CampaignOrder, DateRange, MessageInput, window_of
 from backend.api.types import (
     Campaign,
@@ -132,10 +136,21 @@ async def resolve_viewer(info: Info) -> Viewer:
 
 
 async def resolve_record_messages(info: Info, messages: list[MessageInput]) -> RecordMessagesResult:
-    principal = info.context.require_writer()
-    scope = await info.context.scope()
+    """Declares `recordMessages` to Strawberry (its argument's type). At run time the schema
+    resolves the field with `record_coerced_messages` instead (see backend/api/schema.py)."""
+    return await record_coerced_messages(None, info, [m.to_record() for m in messages])
+
+
+async def record_coerced_messages(
+    _root: object, info: Any, messages: Sequence[Mapping[str, Any]]
+) -> RecordMessagesResult:
+    """`recordMessages` from graphql-core's coerced argument: one dict per message with its
+    date-times, credits and outcome already parsed, which is what the ledger reads."""
+    context: Context = info.context
+    principal = context.require_writer()
+    scope = await context.scope()
     result = await record_messages(
-        [m.to_record() for m in messages],
+        messages,
         scope=WriteScope(principal.organization_id, scope.center_ids),
         actor=principal.actor,
     )
