@@ -38,10 +38,12 @@ from bench.generate import load
 from bench.presets import PRESETS, Preset
 from bench.results import write_results
 from bench.servers import ROOT, Server, create_token, floor_server, product_server
-from bench.timing import Latency, Throughput, concurrent, get, graphql, sequential
+from bench.timing import Latency, Request, Throughput, concurrent, get, graphql, sequential
 
 WINDOW_DAYS = 90
 INGEST_BATCH = 10_000
+# Batches in flight in the timed ingest (a sequential pass is timed too, and reported beside it).
+INGEST_IN_FLIGHT = 2
 INGEST_DAYS = 30  # the ingest writes the days after the dataset's end (Dataset.fresh_messages)
 CLIENTS = 10
 
@@ -74,6 +76,8 @@ class RunResult:
     ingest_messages: int = 0
     ingest_seconds: float = 0.0
     ingest_batch: Latency | None = None
+    ingest_in_flight: int = INGEST_IN_FLIGHT
+    ingest_sequential_rate: float = 0.0
     concurrency: Throughput | None = None
     floor_concurrency: Throughput | None = None
     floor_index_seconds: float = 0.0
@@ -101,25 +105,37 @@ def _graphql_data(response: httpx.Response) -> dict[str, Any]:
 
 
 async def _ingest(
-    client: httpx.AsyncClient, server: Server, token: str, dataset: Dataset, result: RunResult
-) -> None:
-    tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    client: httpx.AsyncClient,
+    server: Server,
+    token: str,
+    dataset: Dataset,
+    in_flight: int,
+) -> tuple[int, float, Latency]:
+    """Record the preset's `ingest` count of new messages in batches, `in_flight` at a time, as
+    integrators pushing from several workers do; return messages, seconds and batch latency.
+    The request bodies are made before the clock starts: building them is the client's work."""
+    tag = f"{datetime.now(UTC):%Y%m%d%H%M%S}-{in_flight}"
     messages = dataset.fresh_messages(dataset.preset.ingest, tag)
-    batches: list[float] = []
-    recorded = 0
-    started = time.perf_counter()
+    requests = []
     while batch := list(itertools.islice(messages, INGEST_BATCH)):
         send = graphql(server.url, token, ops.MUTATION_RECORD_MESSAGES, {"messages": batch})
-        t0 = time.perf_counter()
-        response = await send(client)
-        batches.append(time.perf_counter() - t0)
+        requests.append((len(batch), send))
+    slots = asyncio.Semaphore(in_flight)
+    batches: list[float] = []
+
+    async def record(count: int, send: Request) -> None:
+        async with slots:
+            t0 = time.perf_counter()
+            response = await send(client)
+            batches.append(time.perf_counter() - t0)
         outcome = _graphql_data(response)["recordMessages"]
-        if outcome["inserted"] != len(batch):
-            raise RuntimeError(f"ingest inserted {outcome['inserted']} of {len(batch)}: {outcome}")
-        recorded += len(batch)
-    result.ingest_seconds = time.perf_counter() - started
-    result.ingest_messages = recorded
-    result.ingest_batch = Latency.of(batches)
+        if outcome["inserted"] != count:
+            raise RuntimeError(f"ingest inserted {outcome['inserted']} of {count}: {outcome}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(record(count, send) for count, send in requests))
+    seconds = time.perf_counter() - started
+    return sum(count for count, _ in requests), seconds, Latency.of(batches)
 
 
 async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) -> RunResult:
@@ -169,9 +185,15 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
             await graphql(product.url, tokens["org"], report_org.query, report_org.variables)(
                 client
             )
-            _log(f"ingest: {preset.ingest:,} new messages in batches of {INGEST_BATCH:,}")
-            await _ingest(client, product, tokens["write"], dataset, result)
-            _log(f"ingest: {result.ingest_rate:,.0f} messages/s")
+            _log(f"ingest: {preset.ingest:,} new messages, {INGEST_BATCH:,} a batch, one at a time")
+            recorded, seconds, _ = await _ingest(client, product, tokens["write"], dataset, 1)
+            result.ingest_sequential_rate = recorded / seconds
+            _log(f"ingest, sequential: {result.ingest_sequential_rate:,.0f} messages/s")
+            _log(f"ingest: {preset.ingest:,} more, {INGEST_IN_FLIGHT} batches in flight")
+            result.ingest_messages, result.ingest_seconds, result.ingest_batch = await _ingest(
+                client, product, tokens["write"], dataset, INGEST_IN_FLIGHT
+            )
+            _log(f"ingest, {INGEST_IN_FLIGHT} in flight: {result.ingest_rate:,.0f} messages/s")
             # After the ingest, what autovacuum would soon do anyway.
             await vacuum(db)
 
