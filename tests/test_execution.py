@@ -3,6 +3,8 @@ fail exactly as graphql-core's own path does, and must actually be taken."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from decimal import Decimal
 from typing import Any
 
@@ -99,3 +101,43 @@ def test_plain_scalars_skip_graphql_cores_field_execution(monkeypatch: pytest.Mo
 
 def test_the_report_schema_uses_it() -> None:
     assert report_schema.execution_context_class is FastLeafExecutionContext
+
+
+@strawberry.type
+class EchoQuery:
+    @strawberry.field
+    def echo(self, words: list[str]) -> int:
+        return len(words)
+
+    @strawberry.field
+    async def echo_later(self, words: list[str]) -> int:
+        return len(words)
+
+
+@pytest.mark.parametrize("field", ["echo", "echoLater"])
+@pytest.mark.parametrize("released", [True, False])
+async def test_a_finished_executor_is_freed_without_the_cycle_collector(
+    field: str, released: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[weakref.ref[Any]] = []
+    build = FastLeafExecutionContext.build.__func__  # type: ignore[attr-defined]
+
+    def remembering(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        executor = build(cls, *args, **kwargs)
+        built.append(weakref.ref(executor))
+        return executor
+
+    monkeypatch.setattr(FastLeafExecutionContext, "build", classmethod(remembering))
+    if not released:  # the control: graphql-core's executor as it is
+        monkeypatch.setattr(FastLeafExecutionContext, "_release", lambda self: None)
+    schema = strawberry.Schema(query=EchoQuery, execution_context_class=FastLeafExecutionContext)
+    query = f"query ($words: [String!]!) {{ {field}(words: $words) }}"
+    gc.disable()
+    try:
+        result = await schema.execute(query, variable_values={"words": ["a"] * 1000})
+        assert result.data == {field: 1000}
+        del result
+        # With the cycle broken, reference counting alone frees the executor and its variables.
+        assert (built[0]() is None) is released
+    finally:
+        gc.enable()

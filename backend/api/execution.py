@@ -11,6 +11,12 @@ a value the scalar refuses), to graphql-core's own path, so answers and errors a
 
 Variables are coerced by `backend.api.coercion` (compiled per input type) rather than by
 graphql-core's generic walk; see there.
+
+graphql-core's executor refers to itself (its async-work helpers are its own bound methods), so
+only the cycle collector frees it, and with it the request's variables: for a 10,000-message
+batch, 20,000 dicts that outlived the request until a collection of an older generation. When
+the operation is done this executor drops that self-reference, so reference counting frees the
+request at once.
 """
 
 from __future__ import annotations
@@ -20,7 +26,15 @@ from collections.abc import Callable
 from typing import Any
 
 import graphql.execution.executor as graphql_executor
-from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLScalarType, GraphQLSchema, Undefined
+from graphql import (
+    ExecutionResult,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    Undefined,
+)
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -65,6 +79,13 @@ def _find_plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, name
     return (lambda source: resolve(source, None)), scalar
 
 
+def _finished(*args: Any) -> Any:
+    raise RuntimeError("the operation has finished; its executor takes no more work")
+
+
+# What a finished executor holds in place of its own bound methods.
+_FINISHED = GraphQLResolveInfoHelpers(gather=_finished, track=_finished)
+
 # The name under which graphql-core's executor module holds its variable coercion.
 _COERCION = "get_variable_values"
 
@@ -81,6 +102,23 @@ class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().build(*args, **kwargs)
         finally:
             setattr(graphql_executor, _COERCION, stock)
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        result = super().execute_operation(serially)
+        if isinstance(result, ExecutionResult):
+            self._release()
+        elif self.is_awaitable(result):
+            return self._released_after(result)
+        return result
+
+    async def _released_after(self, result: Any) -> Any:
+        try:
+            return await result
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        self.async_helpers = _FINISHED
 
     def execute_field(
         self,
