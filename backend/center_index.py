@@ -119,38 +119,51 @@ def build(version: int, rows: list[CenterRows]) -> CenterIndex:
     rows = sorted(rows, key=lambda r: r.center_id)
     if len(rows) > _MAX_CENTERS:
         raise CampaignNotIndexable
+    # Every message of the campaign passes through here in 64-bit arrays: each is dropped as
+    # soon as it is used, and processed and credits are read only for the sums at the end, so
+    # the busiest campaign's build stays a modest transient of the server's memory.
     positions = np.concatenate(
         [np.full(len(r.days), p, dtype=np.int64) for p, r in enumerate(rows)] or [_EMPTY]
     )
     days = np.concatenate([r.days for r in rows] or [_EMPTY])
-    guests = np.concatenate([r.guests for r in rows] or [_EMPTY])
-    processed = np.concatenate([r.processed for r in rows] or [_EMPTY])
-    credits = np.concatenate([r.credits_e4 for r in rows] or [_EMPTY])
     base = base_of(days)
     offsets = days - base
+    del days
 
     # Visits: a key sorting by center, guest, day (16 + 31 + 16 bits); deduplicated, each
     # (center, guest) run lists its days in order, and a visit's predecessor in its run is the
     # previous visit.
+    guests = np.concatenate([r.guests for r in rows] or [_EMPTY])
     with_guest = guests >= 0
-    visits = np.unique(
-        (positions[with_guest] << 47) | (guests[with_guest] << 16) | offsets[with_guest]
-    )
+    key = positions[with_guest] << 47
+    key |= guests[with_guest] << 16
+    key |= offsets[with_guest]
+    del guests, with_guest
+    visits = np.unique(key)
+    del key
     visit_offsets = visits & MAX_OFFSET
     previous = np.zeros(len(visits), dtype=np.int64)
     if len(visits) > 1:
         same = (visits[1:] >> 16) == (visits[:-1] >> 16)
         previous[1:] = np.where(same, visit_offsets[:-1], 0)
+        del same
     by_day = np.argsort(visit_offsets, kind="stable")
 
     # Sums per (center, day): sort by that key, add up each run, then prefix sums.
-    pair = (positions << 16) | offsets
+    pair = positions << 16
+    pair |= offsets
+    del positions, offsets
     order = np.argsort(pair, kind="stable")
     pair = pair[order]
     starts = np.flatnonzero(np.concatenate([[len(pair) > 0], pair[1:] != pair[:-1]]))
     # reduceat needs at least one start; an empty campaign has none and no sums.
-    pair_processed = np.add.reduceat(processed[order], starts) if len(starts) else _EMPTY
-    pair_credits = np.add.reduceat(credits[order], starts) if len(starts) else _EMPTY
+    pair_processed = _run_sums(
+        np.concatenate([r.processed for r in rows] or [_EMPTY]), order, starts
+    )
+    pair_credits = _run_sums(
+        np.concatenate([r.credits_e4 for r in rows] or [_EMPTY]), order, starts
+    )
+    del order
 
     return CenterIndex(
         version=version,
@@ -166,6 +179,17 @@ def build(version: int, rows: list[CenterRows]) -> CenterIndex:
 
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _run_sums(
+    values: NDArray[np.int64], order: NDArray[np.intp], starts: NDArray[np.intp]
+) -> NDArray[np.int64]:
+    """The sums of `values` taken in `order`, over the runs beginning at `starts`."""
+    if not len(starts):
+        return _EMPTY
+    sums: NDArray[np.int64] = np.add.reduceat(values[order], starts)
+    return sums
+
 
 # Packed by the database (no Python object per message). Aggregates of one group see its rows
 # in the same order, so the four strings line up.
