@@ -18,12 +18,15 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLID,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLSchema,
+    GraphQLString,
     Undefined,
     VariableDefinitionNode,
     is_leaf_type,
@@ -83,6 +86,12 @@ def _compile(type_: GraphQLInputType, enclosing: frozenset[str]) -> Coercer:
             for name, field in type_.fields.items()
         ]
         return _input_object(frozenset(type_.fields), fields, type_.out_type)
+    if isinstance(type_, GraphQLEnumType):
+        # Each name's coerced value, computed once by the type itself (Strawberry's enums
+        # answer their Python enum member); anything else goes the type's own way.
+        return _enum({name: type_.coerce_input_value(name) for name in type_.values}, type_)
+    if type_ is GraphQLString or type_ is GraphQLID:
+        return _text(type_.coerce_input_value)
     if is_leaf_type(type_):
         return _leaf(type_.coerce_input_value)
     raise _NotCompiled(str(type_))
@@ -137,6 +146,27 @@ def _input_object(
                 return Undefined
             coerced[out_name] = field_value
         return out_type(coerced)
+
+    return coerce
+
+
+def _enum(by_name: dict[str, Any], type_: GraphQLEnumType) -> Coercer:
+    parse = _leaf(type_.coerce_input_value)
+
+    def coerce(value: Any) -> Any:
+        if type(value) is str:
+            return by_name.get(value, Undefined)
+        return parse(value)
+
+    return coerce
+
+
+def _text(parse: Callable[[Any], Any]) -> Coercer:
+    """String and ID: both take a string as it is."""
+    other = _leaf(parse)
+
+    def coerce(value: Any) -> Any:
+        return value if type(value) is str else other(value)
 
     return coerce
 
