@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from backend.api.view import GraphQLView
 from backend.center_index import center_indexes
 from backend.db import close_database, open_database
-from backend.gc_tuning import tune_garbage_collector
+from backend.memory import tune_memory_management
 from backend.security import SecurityMiddleware, cors_origins, with_cors
 from backend.settings import Settings
 from backend.usage_index import warm_up
@@ -48,7 +48,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             yield
             return
         await open_database(settings.database_url)
-        tune_garbage_collector()
+        tune_memory_management()
         # Serving starts at once; a report that arrives first waits for the index it needs.
         warming = asyncio.create_task(warm_up())
         warming.add_done_callback(_report_warm_up_failure)
