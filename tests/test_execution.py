@@ -13,7 +13,7 @@ import strawberry
 from graphql.execution.executor import Executor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from backend.api.execution import FastLeafExecutionContext
+from backend.api.execution import ReportExecutionContext
 from backend.api.schema import schema as report_schema
 
 
@@ -73,13 +73,13 @@ def answer(executor: type[Executor], query: str) -> Any:
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_the_short_path_answers_and_fails_as_graphql_core_does(query: str) -> None:
-    assert answer(FastLeafExecutionContext, query) == answer(
+    assert answer(ReportExecutionContext, query) == answer(
         StrawberryGraphQLCoreExecutionContext, query
     )
 
 
 def test_errors_are_still_reported() -> None:
-    data, errors = answer(FastLeafExecutionContext, "{ badRows { broken missing } }")
+    data, errors = answer(ReportExecutionContext, "{ badRows { broken missing } }")
     assert data == {"badRows": [None, None]}
     assert [path for _, path in errors] == [["badRows", 0, "broken"], ["badRows", 1, "missing"]]
 
@@ -93,14 +93,14 @@ def test_plain_scalars_skip_graphql_cores_field_execution(monkeypatch: pytest.Mo
         return original(self, parent_type, source, details, *rest)
 
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counting)
-    data, errors = answer(FastLeafExecutionContext, "{ rows { count name maybe doubled } }")
+    data, errors = answer(ReportExecutionContext, "{ rows { count name maybe doubled } }")
     assert not errors and len(data["rows"]) == 5
     # The list, the resolver field of each row, and `maybe` where it is null.
     assert sorted(generic) == sorted(["rows", *["doubled"] * 5, *["maybe"] * 2])
 
 
 def test_the_report_schema_uses_it() -> None:
-    assert report_schema.execution_context_class is FastLeafExecutionContext
+    assert report_schema.execution_context_class is ReportExecutionContext
 
 
 @strawberry.type
@@ -120,17 +120,17 @@ async def test_a_finished_executor_is_freed_without_the_cycle_collector(
     field: str, released: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     built: list[weakref.ref[Any]] = []
-    build = FastLeafExecutionContext.build.__func__  # type: ignore[attr-defined]
+    build = ReportExecutionContext.build.__func__  # type: ignore[attr-defined]
 
     def remembering(cls: Any, *args: Any, **kwargs: Any) -> Any:
         executor = build(cls, *args, **kwargs)
         built.append(weakref.ref(executor))
         return executor
 
-    monkeypatch.setattr(FastLeafExecutionContext, "build", classmethod(remembering))
+    monkeypatch.setattr(ReportExecutionContext, "build", classmethod(remembering))
     if not released:  # the control: graphql-core's executor as it is
-        monkeypatch.setattr(FastLeafExecutionContext, "_release", lambda self: None)
-    schema = strawberry.Schema(query=EchoQuery, execution_context_class=FastLeafExecutionContext)
+        monkeypatch.setattr(ReportExecutionContext, "_release", lambda self: None)
+    schema = strawberry.Schema(query=EchoQuery, execution_context_class=ReportExecutionContext)
     query = f"query ($words: [String!]!) {{ {field}(words: $words) }}"
     gc.disable()
     try:

@@ -90,7 +90,7 @@ _FINISHED = GraphQLResolveInfoHelpers(gather=_finished, track=_finished)
 _COERCION = "get_variable_values"
 
 
-class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class ReportExecutionContext(StrawberryGraphQLCoreExecutionContext):
     @classmethod
     def build(cls, *args: Any, **kwargs: Any) -> Any:
         # graphql-core's `build` coerces the variables through its module's

@@ -16,7 +16,7 @@ from strawberry.extensions.max_aliases import create_validator
 from strawberry.types import ExecutionContext
 
 from backend.api.datetime_scalar import DATETIME
-from backend.api.execution import FastLeafExecutionContext
+from backend.api.execution import ReportExecutionContext
 from backend.api.limits import QueryLimits
 from backend.api.resolvers import (
     record_coerced_messages,
@@ -87,7 +87,7 @@ schema = ReportSchema(
     query=Query,
     mutation=Mutation,
     scalar_overrides={datetime: DATETIME},
-    execution_context_class=FastLeafExecutionContext,
+    execution_context_class=ReportExecutionContext,
     extensions=[
         QueryLimits,
         lambda: AddValidationRules([_ALIAS_RULE]),
