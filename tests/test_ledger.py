@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from tortoise.transactions import in_transaction
@@ -20,6 +21,7 @@ from backend.reports import DateWindow, usage_by_campaign, usage_by_date
 from tests.factories import ORG, load_hierarchy, message, record
 
 ALL_OF_ORG = Scope(ORG, None)
+KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
 async def credits_of(campaign_id: str = "cmp-org") -> Decimal:
@@ -160,6 +162,27 @@ async def test_days_around_the_daylight_saving_change_bucket_correctly(db: str) 
     ]
 
 
+@pytest.mark.parametrize(
+    "sent_at",
+    [
+        "1901-12-13T20:45:52.000001Z",
+        "1969-12-31T23:59:59.999999Z",
+        "2026-03-01T10:00:00.123456+05:30",
+        "2399-06-30T12:00:00.999999Z",
+        "9999-12-30T23:59:59.999999Z",
+    ],
+)
+async def test_instants_are_stored_to_the_microsecond(db: str, sent_at: str) -> None:
+    # The PostgreSQL upsert sends instants as integer microseconds and rebuilds them in SQL.
+    await load_hierarchy()
+    reported_at = sent_at.replace("59.999999Z", "59.999998Z")
+    await record(message("m-1", sent_at=sent_at, reported_at=reported_at))
+    stored = await Message.get(external_id="m-1")
+    assert stored.sent_at == datetime.fromisoformat(sent_at)
+    assert stored.reported_at == datetime.fromisoformat(reported_at)
+    assert stored.business_date == datetime.fromisoformat(sent_at).astimezone(KOLKATA).date()
+
+
 async def test_the_audit_trail_records_each_batch(db: str) -> None:
     await load_hierarchy()
     await record(message("m-1"), message("m-2", guest_id="g-2"))
@@ -237,3 +260,10 @@ async def test_a_guest_new_to_two_concurrent_batches_gets_one_key(db: str) -> No
     assert (await second).inserted == 1
     stored = await Message.get(external_id="m-1")
     assert stored.guest_key == keys[(ORG, "g-new")]
+
+
+async def test_an_instant_before_the_first_year_in_utc_is_a_row_error(db: str) -> None:
+    await load_hierarchy()
+    with pytest.raises(BatchRejected) as rejected:
+        await record(message("m-1", sent_at="0001-01-01T00:00:00+05:30"))
+    assert [(e.index, "out of range" in e.reason) for e in rejected.value.errors] == [(0, True)]
