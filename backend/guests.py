@@ -62,6 +62,26 @@ async def guest_keys(
     return keys
 
 
+# Only the guests not stored yet are inserted (most of a batch's are known, and an insert that
+# conflicts costs as much as one that does not); sorted, so concurrent batches lock in one order.
+_PG_ENSURE = (
+    "INSERT INTO guest (organization_id, guest_id) "
+    "SELECT $1::text, b.guest_id FROM unnest($2::text[]) AS b (guest_id) WHERE NOT EXISTS "
+    "(SELECT FROM guest g WHERE g.organization_id = $1::text AND g.guest_id = b.guest_id) "
+    "ORDER BY b.guest_id ON CONFLICT DO NOTHING"
+)
+
+
+async def ensure_guests(
+    connection: BaseDBAsyncClient, organization_id: str, guest_ids: Collection[str]
+) -> None:
+    """Give every one of these guests a key (PostgreSQL), without reading the keys back: the
+    ledger's upsert joins them in. A guest that a concurrent batch is inserting makes this
+    statement wait for that batch and then skip the guest, so once it returns every guest is
+    stored and committed, or stored by this transaction: a later statement sees them all."""
+    await connection.execute_query(_PG_ENSURE, [organization_id, sorted(guest_ids)])
+
+
 async def _pg_select(connection: BaseDBAsyncClient, guests: list[GuestRef]) -> dict[GuestRef, int]:
     by_org: dict[str, list[str]] = {}
     for org, guest in guests:
