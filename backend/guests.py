@@ -3,7 +3,7 @@ distinct integers, several times faster than distinct strings."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -62,24 +62,41 @@ async def guest_keys(
     return keys
 
 
-# Only the guests not stored yet are inserted (most of a batch's are known, and an insert that
-# conflicts costs as much as one that does not); sorted, so concurrent batches lock in one order.
-_PG_ENSURE = (
-    "INSERT INTO guest (organization_id, guest_id) "
-    "SELECT $1::text, b.guest_id FROM unnest($2::text[]) AS b (guest_id) WHERE NOT EXISTS "
-    "(SELECT FROM guest g WHERE g.organization_id = $1::text AND g.guest_id = b.guest_id) "
-    "ORDER BY b.guest_id ON CONFLICT DO NOTHING"
+# Known guests are looked up and the others inserted in one statement, which answers with each
+# wanted guest's key, in order, as one comma-joined text: the ledger hands that text on to its
+# upsert as it is, so no key becomes a Python object. A guest that a concurrent batch is
+# inserting makes the insert wait for that batch and then skip the guest (its key is then
+# empty here, and read by a new statement, which sees that batch's commit).
+_PG_KEYS_IN_ORDER = (
+    "WITH wanted AS (SELECT b.guest_id, b.position, g.id FROM unnest($2::text[]) "
+    "WITH ORDINALITY AS b (guest_id, position) "
+    "LEFT JOIN guest g ON g.organization_id = $1::text AND g.guest_id = b.guest_id), "
+    "added AS (INSERT INTO guest (organization_id, guest_id) "
+    # Sorted, so concurrent batches take the same locks in the same order.
+    "SELECT DISTINCT $1::text, guest_id FROM wanted WHERE id IS NULL ORDER BY 2 "
+    "ON CONFLICT DO NOTHING RETURNING id, guest_id) "
+    "SELECT string_agg(coalesce(coalesce(w.id, a.id)::text, ''), ',' ORDER BY w.position) "
+    "AS keys FROM wanted w LEFT JOIN added a ON a.guest_id = w.guest_id"
 )
 
 
-async def ensure_guests(
-    connection: BaseDBAsyncClient, organization_id: str, guest_ids: Collection[str]
-) -> None:
-    """Give every one of these guests a key (PostgreSQL), without reading the keys back: the
-    ledger's upsert joins them in. A guest that a concurrent batch is inserting makes this
-    statement wait for that batch and then skip the guest, so once it returns every guest is
-    stored and committed, or stored by this transaction: a later statement sees them all."""
-    await connection.execute_query(_PG_ENSURE, [organization_id, sorted(guest_ids)])
+async def keys_in_order(
+    connection: BaseDBAsyncClient, organization_id: str, guest_ids: Sequence[str]
+) -> str:
+    """The key of each of `guest_ids` (repeats allowed), in their order, comma-joined; missing
+    guests are created (PostgreSQL)."""
+    if not guest_ids:
+        return ""
+    rows = await connection.execute_query_dict(_PG_KEYS_IN_ORDER, [organization_id, guest_ids])
+    keys: str = rows[0]["keys"]
+    parts = keys.split(",")
+    raced = {guest_ids[i] for i, key in enumerate(parts) if not key}
+    if not raced:
+        return keys
+    found = await _pg_select(connection, [(organization_id, guest) for guest in sorted(raced)])
+    return ",".join(
+        key or str(found[(organization_id, guest_ids[i])]) for i, key in enumerate(parts)
+    )
 
 
 async def _pg_select(connection: BaseDBAsyncClient, guests: list[GuestRef]) -> dict[GuestRef, int]:

@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 
 from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
-from backend.guests import ensure_guests, guest_keys
+from backend.guests import guest_keys, keys_in_order
 from backend.models import Campaign, Center, IngestBatch
 from backend.sql import placeholders
 from backend.versions import stamp
@@ -352,20 +352,17 @@ _PG_INSTANT = (
     "TIMESTAMPTZ 'epoch' + div(b.{c}, 1000000) * INTERVAL '1 second' "
     "+ mod(b.{c}, 1000000) * INTERVAL '1 microsecond'"
 )
-# Guest keys are joined in, from the guests `ensure_guests` made sure of in the statement before
-# (a new statement sees the ones a concurrent batch committed meanwhile).
 _PG_BATCH = (
     "SELECT $1::text AS organization_id, b.external_id, b.campaign_id, b.center_id, b.guest_id, "
-    "g.id AS guest_key, "
+    "b.guest_key::int4 AS guest_key, "
     f"{_PG_INSTANT.format(c='sent_us')} AS sent_at, "
     "DATE '1970-01-01' + b.business_day::int4 AS business_date, b.outcome, b.credits_e4, "
     f"{_PG_INSTANT.format(c='reported_us')} AS reported_at "
     "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], "
-    f"{_PG_INTEGERS.format(n=6)}, {_PG_INTEGERS.format(n=7)}, "
-    f"$8::text[], {_PG_INTEGERS.format(n=9)}, {_PG_INTEGERS.format(n=10)}) "
-    "AS b (external_id, campaign_id, center_id, guest_id, sent_us, business_day, "
-    "outcome, credits_e4, reported_us) "
-    "JOIN guest g ON g.organization_id = $1::text AND g.guest_id = b.guest_id"
+    f"{_PG_INTEGERS.format(n=6)}, {_PG_INTEGERS.format(n=7)}, {_PG_INTEGERS.format(n=8)}, "
+    f"$9::text[], {_PG_INTEGERS.format(n=10)}, {_PG_INTEGERS.format(n=11)}) "
+    "AS b (external_id, campaign_id, center_id, guest_id, guest_key, sent_us, business_day, "
+    "outcome, credits_e4, reported_us)"
 )
 # The upsert answers with a summary, not a row per message: counts, the campaigns it changed and
 # the keys it left alone (none in a batch of new messages), so a 10,000-message batch does not
@@ -377,7 +374,7 @@ _PG_UPSERT = (
     "RETURNING external_id, campaign_id, (xmax = 0) AS inserted), "
     "untouched AS (SELECT b.external_id FROM batch b WHERE NOT EXISTS "
     "(SELECT FROM written w WHERE w.external_id = b.external_id)) "
-    "SELECT (SELECT count(*) FROM batch) AS joined, (SELECT count(*) FROM written) AS changed, "
+    "SELECT (SELECT count(*) FROM written) AS changed, "
     "(SELECT count(*) FROM written WHERE inserted) AS inserted, "
     "ARRAY(SELECT DISTINCT campaign_id FROM written) AS campaigns, "
     "ARRAY(SELECT external_id FROM untouched ORDER BY 1) AS untouched_ids"
@@ -391,15 +388,19 @@ def _joined(numbers: Iterable[int]) -> str:
     return ",".join(map(str, numbers))
 
 
-def _pg_upsert_values(organization_id: str, rows: Sequence[_Validated]) -> list[Any]:
-    """The parameters of `_PG_UPSERT` for one organization's rows."""
+async def _pg_upsert_values(
+    connection: BaseDBAsyncClient, organization_id: str, rows: Sequence[_Validated]
+) -> list[Any]:
+    """The parameters of `_PG_UPSERT` for one organization's rows (creating guests' keys)."""
     messages = [row.message for row in rows]
+    guest_ids = [m.guest_id for m in messages]
     return [
         organization_id,
         [m.external_id for m in messages],
         [m.campaign_id for m in messages],
         [m.center_id for m in messages],
-        [m.guest_id for m in messages],
+        guest_ids,
+        await keys_in_order(connection, organization_id, guest_ids),
         _joined((m.sent_at - _EPOCH) // _MICROSECOND for m in messages),
         _joined(row.business_date.toordinal() - _EPOCH_ORDINAL for row in rows),
         [m.outcome.value for m in messages],
@@ -524,11 +525,8 @@ async def _upsert(
         for validated in rows:  # in key order, so organizations come in order too
             by_org.setdefault(validated.organization_id, []).append(validated)
         for org, org_rows in by_org.items():
-            await ensure_guests(connection, org, {row.message.guest_id for row in org_rows})
-            parameters = _pg_upsert_values(org, org_rows)
+            parameters = await _pg_upsert_values(connection, org, org_rows)
             summary = (await connection.execute_query_dict(_PG_UPSERT, parameters))[0]
-            if summary["joined"] != len(org_rows):  # cannot happen: every guest was ensured
-                raise RuntimeError("a guest of the batch has no key; nothing was stored")
             written.changed += summary["changed"]
             written.inserted += summary["inserted"]
             written.campaign_ids.update(summary["campaigns"])
