@@ -9,7 +9,7 @@ decides which write wins.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -22,7 +22,8 @@ from tortoise.transactions import in_transaction
 from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
 from backend.guests import guest_keys, keys_in_order
-from backend.models import Campaign, Center, IngestBatch
+from backend.hierarchy import CenterInfo, load_hierarchy
+from backend.models import Campaign, IngestBatch
 from backend.sql import placeholders
 from backend.versions import stamp
 
@@ -210,7 +211,7 @@ async def _validate(
     parsed: list[tuple[int, ParsedMessage]] = []
     for index, raw in enumerate(rows):
         try:
-            if not isinstance(raw, Mapping):
+            if type(raw) is not dict and not isinstance(raw, Mapping):
                 raise _RowProblem("a message must be an object")
             parsed.append((index, parse_message(raw)))
         except _RowProblem as problem:
@@ -219,7 +220,7 @@ async def _validate(
     campaign_ids = {m.campaign_id for _, m in parsed}
     center_ids = {m.center_id for _, m in parsed}
     campaigns = {c.id: c for c in await Campaign.filter(id__in=campaign_ids)}
-    centers = {c.id: c for c in await Center.filter(id__in=center_ids)}
+    centers = await _centers_of({c.organization_id for c in campaigns.values()}, center_ids)
 
     # A batch names few campaign and center pairs: each is checked once, and its rows find the
     # answer (a reason to reject, or the organization and the center's time zone) by the pair.
@@ -242,9 +243,25 @@ async def _validate(
     return valid, errors
 
 
+async def _centers_of(
+    organization_ids: Collection[str], center_ids: Collection[str]
+) -> dict[str, tuple[str, CenterInfo]]:
+    """The batch's centers in these organizations, with their organization, from the hierarchy
+    cached per catalog version: a thousand centers are not read and made into model objects
+    again for every batch. (The batch's transaction checks that they still exist.)"""
+    found: dict[str, tuple[str, CenterInfo]] = {}
+    for organization_id in sorted(organization_ids):
+        hierarchy = await load_hierarchy(organization_id)
+        for center_id in center_ids:
+            info = hierarchy.centers.get(center_id)
+            if info is not None:
+                found[center_id] = (organization_id, info)
+    return found
+
+
 def _check_pair(
     campaigns: Mapping[str, Campaign],
-    centers: Mapping[str, Center],
+    centers: Mapping[str, tuple[str, CenterInfo]],
     pair: tuple[str, str],
     scope: WriteScope,
 ) -> str | tuple[str, ZoneInfo]:
@@ -256,21 +273,23 @@ def _check_pair(
         scope.organization_id is not None and campaign.organization_id != scope.organization_id
     ):
         return f"unknown campaign {campaign_id!r}"
-    center = centers.get(center_id)
+    found = centers.get(center_id)
     if (
-        center is None
-        or center.organization_id != campaign.organization_id
-        or (scope.center_ids is not None and center.id not in scope.center_ids)
+        found is None
+        or found[0] != campaign.organization_id
+        or (scope.center_ids is not None and center_id not in scope.center_ids)
     ):
         return f"unknown center {center_id!r}"
+    center = found[1]
     if not _reaches(campaign, center):
         return f"campaign {campaign.id!r} does not reach center {center.id!r}"
     return campaign.organization_id, ZoneInfo(center.timezone)
 
 
-def _reaches(campaign: Campaign, center: Center) -> bool:
+def _reaches(campaign: Campaign, center: CenterInfo) -> bool:
+    """Whether the campaign reaches this center of its organization."""
     if campaign.created_from is CreatedFrom.ORGANIZATION:
-        return center.organization_id == campaign.owner_id
+        return campaign.owner_id == campaign.organization_id
     if campaign.created_from is CreatedFrom.ZONE:
         return center.zone_id == campaign.owner_id
     return center.id == campaign.owner_id
@@ -352,17 +371,21 @@ _PG_INSTANT = (
     "TIMESTAMPTZ 'epoch' + div(b.{c}, 1000000) * INTERVAL '1 second' "
     "+ mod(b.{c}, 1000000) * INTERVAL '1 microsecond'"
 )
+# Campaign, center and outcome repeat within a batch: each goes as its distinct values and a
+# position (from 1) into them per message.
 _PG_BATCH = (
-    "SELECT $1::text AS organization_id, b.external_id, b.campaign_id, b.center_id, b.guest_id, "
-    "b.guest_key::int4 AS guest_key, "
+    "SELECT $1::text AS organization_id, b.external_id, "
+    "($3::text[])[b.campaign_at] AS campaign_id, ($5::text[])[b.center_at] AS center_id, "
+    "b.guest_id, b.guest_key::int4 AS guest_key, "
     f"{_PG_INSTANT.format(c='sent_us')} AS sent_at, "
-    "DATE '1970-01-01' + b.business_day::int4 AS business_date, b.outcome, b.credits_e4, "
+    "DATE '1970-01-01' + b.business_day::int4 AS business_date, "
+    "($11::text[])[b.outcome_at] AS outcome, b.credits_e4, "
     f"{_PG_INSTANT.format(c='reported_us')} AS reported_at "
-    "FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], "
-    f"{_PG_INTEGERS.format(n=6)}, {_PG_INTEGERS.format(n=7)}, {_PG_INTEGERS.format(n=8)}, "
-    f"$9::text[], {_PG_INTEGERS.format(n=10)}, {_PG_INTEGERS.format(n=11)}) "
-    "AS b (external_id, campaign_id, center_id, guest_id, guest_key, sent_us, business_day, "
-    "outcome, credits_e4, reported_us)"
+    f"FROM unnest($2::text[], {_PG_INTEGERS.format(n=4)}, {_PG_INTEGERS.format(n=6)}, $7::text[], "
+    f"{_PG_INTEGERS.format(n=8)}, {_PG_INTEGERS.format(n=9)}, {_PG_INTEGERS.format(n=10)}, "
+    f"{_PG_INTEGERS.format(n=12)}, {_PG_INTEGERS.format(n=13)}, {_PG_INTEGERS.format(n=14)}) "
+    "AS b (external_id, campaign_at, center_at, guest_id, guest_key, sent_us, business_day, "
+    "outcome_at, credits_e4, reported_us)"
 )
 # The upsert answers with a summary, not a row per message: counts, the campaigns it changed and
 # the keys it left alone (none in a batch of new messages), so a 10,000-message batch does not
@@ -388,22 +411,35 @@ def _joined(numbers: Iterable[int]) -> str:
     return ",".join(map(str, numbers))
 
 
+def _coded(values: Sequence[str]) -> tuple[list[str], str]:
+    """The distinct values, and each value's position (from 1) among them, joined."""
+    distinct = list(dict.fromkeys(values))
+    position = {value: at for at, value in enumerate(distinct, start=1)}
+    return distinct, _joined(map(position.__getitem__, values))
+
+
 async def _pg_upsert_values(
     connection: BaseDBAsyncClient, organization_id: str, rows: Sequence[_Validated]
 ) -> list[Any]:
     """The parameters of `_PG_UPSERT` for one organization's rows (creating guests' keys)."""
     messages = [row.message for row in rows]
     guest_ids = [m.guest_id for m in messages]
+    campaigns, campaign_at = _coded([m.campaign_id for m in messages])
+    centers, center_at = _coded([m.center_id for m in messages])
+    outcomes, outcome_at = _coded([m.outcome.value for m in messages])
     return [
         organization_id,
         [m.external_id for m in messages],
-        [m.campaign_id for m in messages],
-        [m.center_id for m in messages],
+        campaigns,
+        campaign_at,
+        centers,
+        center_at,
         guest_ids,
         await keys_in_order(connection, organization_id, guest_ids),
         _joined((m.sent_at - _EPOCH) // _MICROSECOND for m in messages),
         _joined(row.business_date.toordinal() - _EPOCH_ORDINAL for row in rows),
-        [m.outcome.value for m in messages],
+        outcomes,
+        outcome_at,
         _joined(m.credits_e4 for m in messages),
         _joined((m.reported_at - _EPOCH) // _MICROSECOND for m in messages),
     ]
