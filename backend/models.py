@@ -188,6 +188,10 @@ class Guest(Model):
     class Meta:
         table = "guest"
         unique_together = (("organization", "guest_id"),)
+        # The ledger looks up the key of every message's guest (backend/guests.py): with the key
+        # in the index, those 10,000 lookups a batch read index pages only, not also a random
+        # heap page each (on `large`, about a quarter of an ingest's database time).
+        indexes = (Index(fields=("organization_id", "guest_id", "id"), name="guest_keys"),)
 
 
 class ApiToken(Model):
