@@ -1,5 +1,6 @@
-"""The executor's short path for plain scalar fields (backend/api/execution.py) must answer and
-fail exactly as graphql-core's own path does, and must actually be taken."""
+"""The executor's short paths for plain scalar fields and for plain objects of them
+(backend/api/execution.py) must answer and fail exactly as graphql-core's own path does, and
+must actually be taken."""
 
 from __future__ import annotations
 
@@ -18,7 +19,21 @@ from backend.api.schema import schema as report_schema
 
 
 @strawberry.type
+class Place:
+    city: str
+    code: int
+    nickname: str | None
+    broken: int  # holds a string in some rows
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.city.upper()
+
+
+@strawberry.type
 class Row:
+    place: Place
+    maybe_place: Place | None
     count: int
     name: str
     maybe: int | None
@@ -37,6 +52,8 @@ class Query:
     def rows(self) -> list[Row]:
         return [
             Row(
+                place=Place(city=f"city {n}", code=n, nickname=None if n % 2 else "n", broken=n),
+                maybe_place=None if n % 3 else Place(city="c", code=0, nickname="x", broken=0),
                 count=n,
                 name=f"row {n}",
                 maybe=None if n % 2 else n,
@@ -50,13 +67,40 @@ class Query:
     @strawberry.field
     def bad_rows(self) -> list[Row | None]:
         return [
-            Row(count=1, name="ok", maybe=1, amount=Decimal(1), broken="x", missing=1),  # type: ignore[arg-type]
-            Row(count=2, name="ok", maybe=2, amount=Decimal(2), broken=2, missing=None),  # type: ignore[arg-type]
+            Row(
+                place=Place(city="a", code=1, nickname=None, broken="x"),  # type: ignore[arg-type]
+                maybe_place=None,
+                count=1,
+                name="ok",
+                maybe=1,
+                amount=Decimal(1),
+                broken="x",  # type: ignore[arg-type]
+                missing=1,
+            ),
+            Row(
+                place=None,  # type: ignore[arg-type]
+                maybe_place=None,
+                count=2,
+                name="ok",
+                maybe=2,
+                amount=Decimal(2),
+                broken=2,
+                missing=None,  # type: ignore[arg-type]
+            ),
         ]
 
 
 QUERIES = [
     "{ rows { count name maybe amount doubled factor3: doubled(factor: 3) } }",
+    "{ rows { place { city code } maybePlace { city } } }",
+    "{ rows { place { town: city city code: code } } }",
+    "{ rows { place { city nickname } } }",
+    "{ rows { place { __typename city } p2: place { shout code } } }",
+    "{ rows { place { city } place { code } } }",
+    "{ rows { place { ...P } } } fragment P on Place { city }",
+    "{ rows { place { city @skip(if: true) code } } }",
+    "{ badRows { place { city broken } } }",
+    "{ badRows { count place { city } } }",
     "{ rows { count } badRows { count broken } }",
     "{ badRows { name missing } }",
     "{ rows { ...F } } fragment F on Row { count name }",
@@ -97,6 +141,23 @@ def test_plain_scalars_skip_graphql_cores_field_execution(monkeypatch: pytest.Mo
     assert not errors and len(data["rows"]) == 5
     # The list, the resolver field of each row, and `maybe` where it is null.
     assert sorted(generic) == sorted(["rows", *["doubled"] * 5, *["maybe"] * 2])
+
+
+def test_plain_objects_skip_graphql_cores_field_execution(monkeypatch: pytest.MonkeyPatch) -> None:
+    generic: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counting(self: Any, parent_type: Any, source: Any, details: Any, *rest: Any) -> Any:
+        generic.append(details[0].node.name.value)
+        return original(self, parent_type, source, details, *rest)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counting)
+    data, errors = answer(
+        ReportExecutionContext, "{ rows { place { city code } maybePlace { code } } }"
+    )
+    assert not errors and data["rows"][0]["place"] == {"city": "city 0", "code": 0}
+    # The list, and `maybePlace` where it is null (rows 1, 2, 4).
+    assert sorted(generic) == sorted(["rows", *["maybePlace"] * 3])
 
 
 def test_the_report_schema_uses_it() -> None:

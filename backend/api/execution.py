@@ -8,6 +8,10 @@ resolver of ours, no extension, no error handler), and for them the whole of tha
 amounts to "read the attribute, serialise it". This executor does just that for such fields
 and hands everything else, and every case that could produce an error (a missing or null value,
 a value the scalar refuses), to graphql-core's own path, so answers and errors are unchanged.
+The same goes one level up for a plain field whose value is an object selected only for such
+scalars (each drilldown row's `center { id name timezone }`): graphql-core would resolve the
+field, complete the object and execute each subfield; here the object's answer is built
+directly.
 
 Variables are coerced by `backend.api.coercion` (compiled per input type) rather than by
 graphql-core's generic walk; see there.
@@ -28,6 +32,7 @@ from typing import Any
 import graphql.execution.executor as graphql_executor
 from graphql import (
     ExecutionResult,
+    FieldNode,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
@@ -48,6 +53,73 @@ _Leaf = tuple[Callable[[Any], Any], GraphQLScalarType] | None
 _leaves: dict[int, tuple[GraphQLObjectType, dict[str, _Leaf]]] = {}
 
 
+# A plain object field: the reader of the object from the source, and (response key, reader,
+# scalar) of each field selected from it.
+_Branch = tuple[Callable[[Any], Any], list[tuple[str, Callable[[Any], Any], GraphQLScalarType]]]
+# By field node (the parsed documents are cached, so a request sees the same nodes again); each
+# entry keeps its node and type alive so their ids are not reused. Bounded: every distinct
+# document adds entries.
+_branches: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, _Branch | None]] = {}
+MAX_BRANCHES = 4096
+
+
+def _plain_branch(
+    schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode
+) -> _Branch | None:
+    key = (id(parent_type), id(node))
+    entry = _branches.get(key)
+    if entry is None:
+        if len(_branches) >= MAX_BRANCHES:
+            _branches.clear()
+        entry = _branches[key] = (node, parent_type, _find_plain_branch(schema, parent_type, node))
+    return entry[2]
+
+
+def _find_plain_branch(
+    schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode
+) -> _Branch | None:
+    """The plan for `node` when it is a plain field of an object type selected only for plain
+    scalars, each once, with no directive, fragment or `__typename`; None otherwise."""
+    field = schema.get_field(parent_type, node.name.value)
+    if field is None or field.args or node.selection_set is None:
+        return None
+    object_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+        return None
+    read = _default_reader(field)
+    if read is None:
+        return None
+    selected: list[tuple[str, Callable[[Any], Any], GraphQLScalarType]] = []
+    for selection in node.selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+            return None
+        leaf = _plain_leaf(schema, object_type, selection.name.value)
+        if leaf is None:  # also `__typename`, which is no field of the type
+            return None
+        response_key = (selection.alias or selection.name).value
+        if any(response_key == known for known, _, _ in selected):
+            return None  # merged selections: graphql-core's business
+        selected.append((response_key, *leaf))
+    return read, selected
+
+
+def _default_reader(field: Any) -> Callable[[Any], Any] | None:
+    """How Strawberry's default resolver reads this field off its source, or None when the
+    field has a resolver of its own."""
+    if field.resolve is None or not getattr(field.resolve, "_is_default", False):
+        return None
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if (
+        isinstance(definition, StrawberryField)
+        and definition.base_resolver is None
+        and definition.default_resolver is getattr
+    ):
+        # What Strawberry's default resolver comes down to, without its three calls.
+        return operator.attrgetter(definition.python_name)
+    resolve = field.resolve
+    return lambda source: resolve(source, None)
+
+
 def _plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _Leaf:
     entry = _leaves.get(id(parent_type))
     if entry is None:
@@ -60,23 +132,34 @@ def _plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str
 
 def _find_plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str) -> _Leaf:
     field = schema.get_field(parent_type, name)
-    if field is None or field.args or field.resolve is None:
-        return None
-    if not getattr(field.resolve, "_is_default", False):
+    if field is None or field.args:
         return None
     scalar = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
     if not isinstance(scalar, GraphQLScalarType):
         return None
-    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if (
-        isinstance(definition, StrawberryField)
-        and definition.base_resolver is None
-        and definition.default_resolver is getattr
-    ):
-        # What Strawberry's default resolver comes down to, without its three calls.
-        return operator.attrgetter(definition.python_name), scalar
-    resolve = field.resolve
-    return (lambda source: resolve(source, None)), scalar
+    read = _default_reader(field)
+    return None if read is None else (read, scalar)
+
+
+def _object_answer(branch: _Branch, source: Any) -> dict[str, Any] | None:
+    """The object's answer, or None for graphql-core's path to give (or report) it."""
+    read, selected = branch
+    try:
+        value = read(source)
+        if value is None:
+            return None
+        answer: dict[str, Any] = {}
+        for response_key, read_leaf, scalar in selected:
+            leaf_value = read_leaf(value)
+            if leaf_value is None:
+                return None
+            serialized = scalar.serialize(leaf_value)
+            if serialized is None or serialized is Undefined:
+                return None
+            answer[response_key] = serialized
+    except Exception:
+        return None
+    return answer
 
 
 def _finished(*args: Any) -> Any:
@@ -144,6 +227,17 @@ class ReportExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 serialized = None  # graphql-core's path reports it
             if serialized is not None and serialized is not Undefined:
                 return serialized
+        elif (
+            (manager is None or not manager.middlewares)
+            and not node.arguments
+            and len(field_details_list) == 1
+            and node.selection_set is not None
+        ):
+            branch = _plain_branch(self.schema, parent_type, node)
+            if branch is not None:
+                answer = _object_answer(branch, source)
+                if answer is not None:
+                    return answer
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
