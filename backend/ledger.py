@@ -172,19 +172,36 @@ def parse_message(raw: Mapping[str, Any]) -> ParsedMessage:
         raise _RowProblem("missing " + ", ".join(k for k in _REQUIRED if raw.get(k) is None))
     if not _ALLOWED.issuperset(raw):
         raise _RowProblem("unknown field " + ", ".join(sorted(set(raw) - _ALLOWED)))
+    external_id, campaign_id, center_id, guest_id = map(raw.__getitem__, _IDENTIFIERS)
+    # Checked together, and each again on its own only when one is not a plain valid id.
+    if not (
+        _is_plain_id(external_id)
+        and _is_plain_id(campaign_id)
+        and _is_plain_id(center_id)
+        and _is_plain_id(guest_id)
+    ):
+        for key in _IDENTIFIERS:
+            _identifier(raw, key)
     outcome = _outcome(raw["outcome"])
     sent_at = parse_instant(raw["sentAt"], "sentAt")
     reported = raw.get("reportedAt")
     return ParsedMessage(
-        external_id=_identifier(raw, "externalId"),
-        campaign_id=_identifier(raw, "campaignId"),
-        center_id=_identifier(raw, "centerId"),
-        guest_id=_identifier(raw, "guestId"),
-        sent_at=sent_at,
-        outcome=outcome,
-        credits_e4=credits_to_e4(raw["credits"]),
-        reported_at=sent_at if reported is None else parse_instant(reported, "reportedAt"),
+        external_id,
+        campaign_id,
+        center_id,
+        guest_id,
+        sent_at,
+        outcome,
+        credits_to_e4(raw["credits"]),
+        sent_at if reported is None else parse_instant(reported, "reportedAt"),
     )
+
+
+_IDENTIFIERS = ("externalId", "campaignId", "centerId", "guestId")
+
+
+def _is_plain_id(value: Any) -> bool:
+    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and not value.isspace()
 
 
 def _identity(message: ParsedMessage) -> tuple[str, str, str, datetime]:
@@ -368,8 +385,8 @@ _UPDATE_IF_NEWER = (
 # integer times 2^6), so no instant is rounded.
 _PG_INTEGERS = "string_to_array(${n}::text, ',')::int8[]"
 _PG_INSTANT = (
-    "TIMESTAMPTZ 'epoch' + div(b.{c}, 1000000) * INTERVAL '1 second' "
-    "+ mod(b.{c}, 1000000) * INTERVAL '1 microsecond'"
+    "TIMESTAMPTZ 'epoch' + (b.{c} / 1000000) * INTERVAL '1 second' "
+    "+ (b.{c} % 1000000) * INTERVAL '1 microsecond'"
 )
 # Campaign, center and outcome repeat within a batch: each goes as its distinct values and a
 # position (from 1) into them per message.
@@ -427,6 +444,7 @@ async def _pg_upsert_values(
     campaigns, campaign_at = _coded([m.campaign_id for m in messages])
     centers, center_at = _coded([m.center_id for m in messages])
     outcomes, outcome_at = _coded([m.outcome.value for m in messages])
+    sent_us = [_microseconds(m.sent_at) for m in messages]
     return [
         organization_id,
         [m.external_id for m in messages],
@@ -436,13 +454,21 @@ async def _pg_upsert_values(
         center_at,
         guest_ids,
         await keys_in_order(connection, organization_id, guest_ids),
-        _joined((m.sent_at - _EPOCH) // _MICROSECOND for m in messages),
+        _joined(sent_us),
         _joined(row.business_date.toordinal() - _EPOCH_ORDINAL for row in rows),
         outcomes,
         outcome_at,
         _joined(m.credits_e4 for m in messages),
-        _joined((m.reported_at - _EPOCH) // _MICROSECOND for m in messages),
+        _joined(
+            sent if m.reported_at is m.sent_at else _microseconds(m.reported_at)
+            for m, sent in zip(messages, sent_us, strict=True)
+        ),
     ]
+
+
+def _microseconds(instant: datetime) -> int:
+    """Microseconds since the Unix epoch, exactly."""
+    return (instant - _EPOCH) // _MICROSECOND
 
 
 _SELECT_STORED = (

@@ -82,6 +82,7 @@ def _compile(type_: GraphQLInputType, enclosing: frozenset[str]) -> Coercer:
                 _compile(field.type, inner),
                 is_required_input_field(field),
                 Undefined if is_required_input_field(field) else coerce_default_value(field),
+                _named(field.type) in (GraphQLString, GraphQLID),
             )
             for name, field in type_.fields.items()
         ]
@@ -95,6 +96,10 @@ def _compile(type_: GraphQLInputType, enclosing: frozenset[str]) -> Coercer:
     if is_leaf_type(type_):
         return _leaf(type_.coerce_input_value)
     raise _NotCompiled(str(type_))
+
+
+def _named(type_: GraphQLInputType) -> GraphQLInputType:
+    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
 def _non_null(inner: Coercer) -> Coercer:
@@ -124,7 +129,7 @@ def _list(inner: Coercer) -> Coercer:
 
 def _input_object(
     names: frozenset[str],
-    fields: list[tuple[str, str, Coercer, bool, Any]],
+    fields: list[tuple[str, str, Coercer, bool, Any, bool]],
     out_type: Callable[[dict[str, Any]], Any],
 ) -> Coercer:
     def coerce(value: Any) -> Any:
@@ -133,7 +138,7 @@ def _input_object(
         if not isinstance(value, dict) or not names.issuperset(value):
             return Undefined
         coerced: dict[str, Any] = {}
-        for name, out_name, coerce_field, required, default in fields:
+        for name, out_name, coerce_field, required, default, text in fields:
             field_value = value.get(name, Undefined)
             if field_value is Undefined:
                 if required:
@@ -141,9 +146,12 @@ def _input_object(
                 if default is not Undefined:
                     coerced[out_name] = default
                 continue
-            field_value = coerce_field(field_value)
-            if field_value is Undefined:
-                return Undefined
+            # A String or ID given as a string is taken as it is, without a call: four of a
+            # message's eight fields.
+            if not text or type(field_value) is not str:
+                field_value = coerce_field(field_value)
+                if field_value is Undefined:
+                    return Undefined
             coerced[out_name] = field_value
         return out_type(coerced)
 
