@@ -57,7 +57,8 @@ async def ensure_database(db: DatabaseUrl) -> None:
 
 
 async def message_count(db: DatabaseUrl, organization_id: str) -> int:
-    """Messages stored for the organization; 0 when the schema does not exist yet."""
+    """Messages stored for the organization; 0 when the database or its schema does not exist
+    yet (the generator creates both)."""
     if db.dialect == "sqlite":
         if not db.sqlite_path.exists():
             return 0
@@ -69,7 +70,10 @@ async def message_count(db: DatabaseUrl, organization_id: str) -> int:
             except sqlite3.OperationalError:
                 return 0
         return int(row[0])
-    connection = await asyncpg.connect(db.postgres_dsn)
+    try:
+        connection = await asyncpg.connect(db.postgres_dsn)
+    except asyncpg.InvalidCatalogNameError:
+        return 0
     try:
         if await connection.fetchval("SELECT to_regclass('message')") is None:
             return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.calibration import describe
+
 if TYPE_CHECKING:
     from bench.run import RunResult
 
@@ -120,7 +122,9 @@ def render(result: RunResult) -> str:
         f"campaigns, {d['guests']:,} guests. Window: {result.window[0]} … {result.window[1]} "
         f"(90 days). Busiest campaign `{result.busiest_campaign}`; center scope `{result.center}`.",
         f"- Database: {result.database}. Machine: {m['cpus']} CPUs ({m['cpu_model']}), "
-        f"{m['memory_gb']} GB RAM, Python {m['python']}, Linux {m['kernel']}. "
+        f"{m['memory_gb']} GB RAM, Python {m['python']}, Linux {m['kernel']}; CPU check "
+        f"(`bench/calibration.py`, a fixed Python loop) {describe(m.get('cpu_check_start'))} "
+        f"at the start, {describe(m.get('cpu_check_end'))} after the product's measurements. "
         f"Code: `{m['commit']}`"
         + (
             f" at the start, `{m['commit_at_end']}` at the end."

@@ -32,6 +32,7 @@ import httpx
 import orjson
 
 from bench import floor, ops
+from bench.calibration import cpu_check
 from bench.dataset import Dataset
 from bench.dburl import DatabaseUrl, message_count, vacuum
 from bench.generate import load
@@ -159,7 +160,7 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
         command=" ".join([".venv/bin/python -m bench.run", *sys.argv[1:]]),
         started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         dataset=_dataset_summary(preset, stored),
-        machine=machine(),
+        machine={**machine(), "cpu_check_start": cpu_check()},
         window=(start.isoformat(), end.isoformat()),
         center=center,
     )
@@ -256,6 +257,7 @@ async def _measure(args: argparse.Namespace, preset: Preset, db: DatabaseUrl) ->
                 f"p99 {c.latency.p99_ms:.1f} ms"
             )
         result.product_max_rss = product.max_rss
+        result.machine["cpu_check_end"] = cpu_check()
 
         _log("building the floor's indexes")
         t0 = time.perf_counter()
