@@ -10,11 +10,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 GuestRef = tuple[str, str]  # (organization id, upstream guest id)
 _ROWS_PER_STATEMENT = 500
 
-_PG_INSERT = (
-    "INSERT INTO guest (organization_id, guest_id) "
-    "SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING "
-    "RETURNING id, organization_id, guest_id"
-)
 _PG_SELECT = (
     "SELECT id, guest_id FROM guest WHERE organization_id = $1 AND guest_id = ANY($2::text[])"
 )
@@ -24,25 +19,20 @@ async def guest_keys(
     connection: BaseDBAsyncClient, dialect: str, guests: Collection[GuestRef]
 ) -> dict[GuestRef, int]:
     """The key of every guest, creating the missing ones (safe under concurrent batches: the
-    unique constraint decides, and the keys are read back after the insert)."""
+    unique constraint decides, and the keys are read back after the insert). The ledger's
+    PostgreSQL path calls `keys_in_order` itself, which keeps the keys out of Python."""
     # Sorted, so concurrent batches take the same locks in the same order.
     ordered = sorted(set(guests))
     keys: dict[GuestRef, int] = {}
     if dialect == "postgres":
-        # Most guests of a batch are known: read them, then insert only the new ones (an
-        # insert that conflicts costs as much as one that does not).
-        keys = await _pg_select(connection, ordered)
-        missing = [guest for guest in ordered if guest not in keys]
-        if missing:
-            rows = await connection.execute_query_dict(
-                _PG_INSERT, [[org for org, _ in missing], [guest for _, guest in missing]]
+        by_org: dict[str, list[str]] = {}
+        for org, guest in ordered:
+            by_org.setdefault(org, []).append(guest)
+        for org, guest_ids in by_org.items():
+            found = (await keys_in_order(connection, org, guest_ids)).split(",")
+            keys.update(
+                {(org, guest): int(key) for guest, key in zip(guest_ids, found, strict=True)}
             )
-            keys.update({(row["organization_id"], row["guest_id"]): int(row["id"]) for row in rows})
-            # Inserted meanwhile by a concurrent batch (committed, or the insert would have
-            # waited for it): a new statement sees them.
-            raced = [guest for guest in missing if guest not in keys]
-            if raced:
-                keys.update(await _pg_select(connection, raced))
         return keys
     for start in range(0, len(ordered), _ROWS_PER_STATEMENT):
         chunk = ordered[start : start + _ROWS_PER_STATEMENT]

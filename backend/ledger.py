@@ -149,12 +149,18 @@ def parse_instant(value: Any, field: str) -> datetime:
 
 def _identifier(raw: Mapping[str, Any], key: str) -> str:
     value = raw.get(key)
-    # `isspace` is true for a non-empty all-blank string and allocates nothing, unlike `strip`.
+    if _is_plain_id(value):
+        return str(value)
     if not isinstance(value, str) or not value or value.isspace():
         raise _RowProblem(f"{key} must be a non-empty string")
     if len(value) > MAX_ID_LENGTH:
         raise _RowProblem(f"{key} is longer than {MAX_ID_LENGTH} characters")
-    return value
+    return value  # a subclass of str
+
+
+def _is_plain_id(value: Any) -> bool:
+    """A valid id given as a plain string: non-empty, not blank, not too long."""
+    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and not value.isspace()
 
 
 def _outcome(value: Any) -> MessageOutcome:
@@ -198,10 +204,6 @@ def parse_message(raw: Mapping[str, Any]) -> ParsedMessage:
 
 
 _IDENTIFIERS = ("externalId", "campaignId", "centerId", "guestId")
-
-
-def _is_plain_id(value: Any) -> bool:
-    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and not value.isspace()
 
 
 def _identity(message: ParsedMessage) -> tuple[str, str, str, datetime]:
@@ -421,7 +423,13 @@ _PG_UPSERT = (
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_EPOCH_ORDINAL = _EPOCH.date().toordinal()
+
+
+def day_number(day: date) -> int:
+    """A business date as days since 1970-01-01: how the upsert sends it and the in-memory
+    indexes (backend/usage_index.py) count it."""
+    return day.toordinal() - _EPOCH_ORDINAL
 
 
 def _joined(numbers: Iterable[int]) -> str:
@@ -455,7 +463,7 @@ async def _pg_upsert_values(
         guest_ids,
         await keys_in_order(connection, organization_id, guest_ids),
         _joined(sent_us),
-        _joined(row.business_date.toordinal() - _EPOCH_ORDINAL for row in rows),
+        _joined(day_number(row.business_date) for row in rows),
         outcomes,
         outcome_at,
         _joined(m.credits_e4 for m in messages),

@@ -47,7 +47,6 @@ from backend.usage import Usage
 from backend.versions import PerConnection
 
 EPOCH = date(1970, 1, 1)
-_EPOCH_ORDINAL = EPOCH.toordinal()
 # Day offsets are 16-bit: a campaign's first and last business days may be 179 years apart.
 MAX_OFFSET = int(np.iinfo(np.uint16).max)
 _CAMPAIGNS_PER_STATEMENT = 64
@@ -71,10 +70,6 @@ def window_offsets(base: int, start: int, end: int) -> tuple[int, int]:
     """Day numbers [start, end] as offsets from `base`, clipped to those an index can hold
     (empty when the second is below the first)."""
     return max(start - base, 1), min(end - base, MAX_OFFSET)
-
-
-def day_number(day: date) -> int:
-    return day.toordinal() - _EPOCH_ORDINAL
 
 
 def date_of(number: int) -> date:

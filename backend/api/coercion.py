@@ -29,6 +29,7 @@ from graphql import (
     GraphQLString,
     Undefined,
     VariableDefinitionNode,
+    get_nullable_type,
     is_leaf_type,
 )
 from graphql.execution.get_variable_signature import get_variable_signature
@@ -82,7 +83,7 @@ def _compile(type_: GraphQLInputType, enclosing: frozenset[str]) -> Coercer:
                 _compile(field.type, inner),
                 is_required_input_field(field),
                 Undefined if is_required_input_field(field) else coerce_default_value(field),
-                _named(field.type) in (GraphQLString, GraphQLID),
+                get_nullable_type(field.type) in (GraphQLString, GraphQLID),
             )
             for name, field in type_.fields.items()
         ]
@@ -96,10 +97,6 @@ def _compile(type_: GraphQLInputType, enclosing: frozenset[str]) -> Coercer:
     if is_leaf_type(type_):
         return _leaf(type_.coerce_input_value)
     raise _NotCompiled(str(type_))
-
-
-def _named(type_: GraphQLInputType) -> GraphQLInputType:
-    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
 def _non_null(inner: Coercer) -> Coercer:

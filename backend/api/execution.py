@@ -33,11 +33,11 @@ import graphql.execution.executor as graphql_executor
 from graphql import (
     ExecutionResult,
     FieldNode,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
     Undefined,
+    get_nullable_type,
 )
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -83,7 +83,7 @@ def _find_plain_branch(
     field = schema.get_field(parent_type, node.name.value)
     if field is None or field.args or node.selection_set is None:
         return None
-    object_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    object_type = get_nullable_type(field.type)
     if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
         return None
     read = _default_reader(field)
@@ -134,7 +134,7 @@ def _find_plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, name
     field = schema.get_field(parent_type, name)
     if field is None or field.args:
         return None
-    scalar = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    scalar = get_nullable_type(field.type)
     if not isinstance(scalar, GraphQLScalarType):
         return None
     read = _default_reader(field)
