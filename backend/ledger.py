@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from backend.enums import CreatedFrom, MessageOutcome
@@ -421,6 +422,15 @@ _PG_UPSERT = (
     "ARRAY(SELECT DISTINCT campaign_id FROM written) AS campaigns, "
     "ARRAY(SELECT external_id FROM untouched ORDER BY 1) AS untouched_ids"
 )
+# A batch of new messages (the common case: integrators push each message once) goes in as a
+# plain INSERT first, inside a savepoint. ON CONFLICT checks the idempotency key before inserting
+# and then again while inserting it: two descents of that index and a speculative-insertion
+# record a message, where a plain INSERT makes one descent. A stored key anywhere in the batch
+# makes the INSERT fail (rows go in key order, so a replayed batch fails at its first row); the
+# savepoint is rolled back and the upsert above decides row by row. A key that a concurrent batch
+# holds uncommitted makes the INSERT wait for that batch, exactly as the upsert would.
+_PG_INSERT_NEW = f"INSERT INTO message ({', '.join(_COLUMNS)}) {_PG_BATCH}"
+_SAVEPOINT = "new_messages"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _EPOCH_ORDINAL = _EPOCH.date().toordinal()
@@ -472,6 +482,22 @@ async def _pg_upsert_values(
             for m, sent in zip(messages, sent_us, strict=True)
         ),
     ]
+
+
+# Where `_pg_upsert_values` puts the batch's distinct campaigns ($3).
+_CAMPAIGNS_PARAMETER = 2
+
+
+async def _pg_insert_new(connection: BaseDBAsyncClient, parameters: list[Any]) -> bool:
+    """Insert the rows as new messages; False (and nothing inserted) if any key is stored."""
+    await connection.execute_script(f"SAVEPOINT {_SAVEPOINT}")
+    try:
+        await connection.execute_query(_PG_INSERT_NEW, parameters)
+    except IntegrityError:
+        await connection.execute_script(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        return False
+    await connection.execute_script(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+    return True
 
 
 def _microseconds(instant: datetime) -> int:
@@ -596,6 +622,11 @@ async def _upsert(
             by_org.setdefault(validated.organization_id, []).append(validated)
         for org, org_rows in by_org.items():
             parameters = await _pg_upsert_values(connection, org, org_rows)
+            if await _pg_insert_new(connection, parameters):
+                written.changed += len(org_rows)
+                written.inserted += len(org_rows)
+                written.campaign_ids.update(parameters[_CAMPAIGNS_PARAMETER])
+                continue
             summary = (await connection.execute_query_dict(_PG_UPSERT, parameters))[0]
             written.changed += summary["changed"]
             written.inserted += summary["inserted"]

@@ -63,6 +63,25 @@ async def test_replaying_a_batch_changes_nothing(db: str) -> None:
     assert await credits_of() == Decimal("3.5")
 
 
+async def test_new_messages_beside_stored_ones_are_each_stored_once(db: str) -> None:
+    # On PostgreSQL a batch goes in as a plain INSERT first; a stored key makes it fail and the
+    # upsert decide row by row. Rows go in key order: the stored key sorts last in the first
+    # batch (the INSERT fails after writing the others) and first in the second.
+    await load_hierarchy()
+    await record(message("m-9", guest_id="g-9"))
+    mixed = [message(f"m-{i}", guest_id=f"g-{i}", credits="2") for i in range(9, -1, -1)]
+    result = await record(*mixed)
+    assert (result.inserted, result.updated, result.unchanged) == (9, 0, 1)
+    assert await Message.all().count() == 10
+    assert await credits_of() == Decimal("19")
+    again = await record(
+        message("m-0", guest_id="g-0", credits="2"), message("m-10", credits="0.5")
+    )
+    assert (again.inserted, again.updated, again.unchanged) == (1, 0, 1)
+    assert await Message.all().count() == 11
+    assert await credits_of() == Decimal("19.5")
+
+
 @pytest.mark.parametrize("newer_first", [True, False])
 async def test_an_older_report_never_overwrites_a_newer_one(db: str, newer_first: bool) -> None:
     await load_hierarchy()
