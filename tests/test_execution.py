@@ -105,6 +105,14 @@ QUERIES = [
     "{ badRows { name missing } }",
     "{ rows { ...F } } fragment F on Row { count name }",
     "{ rows { count @skip(if: true) name @include(if: false) maybe } }",
+    "{ rows { count name amount place { city code } } }",
+    "{ rows { n: name count c: count place { town: city } } }",
+    "{ rows { count count } }",
+    "{ rows { count __typename } }",
+    "{ rows @include(if: true) { count } }",
+    "{ badRows { count name } }",
+    "{ badRows { count place { city } } }",
+    "{ rows { name maybePlace { city } } }",
 ]
 
 
@@ -156,6 +164,38 @@ def test_plain_objects_skip_graphql_cores_field_execution(generic_fields: list[s
     assert not errors and data["rows"][0]["place"] == {"city": "city 0", "code": 0}
     # The list, and `maybePlace` where it is null (rows 1, 2, 4).
     assert sorted(generic_fields) == sorted(["rows", *["maybePlace"] * 3])
+
+
+@pytest.fixture
+def executed_fields(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the fields this executor was asked to execute, short path or not."""
+    executed: list[str] = []
+    original = ReportExecutionContext.execute_field
+
+    def counting(self: Any, parent_type: Any, source: Any, details: Any, *rest: Any) -> Any:
+        executed.append(details[0].node.name.value)
+        return original(self, parent_type, source, details, *rest)
+
+    monkeypatch.setattr(ReportExecutionContext, "execute_field", counting)
+    return executed
+
+
+def test_plain_lists_are_answered_without_executing_their_items(
+    executed_fields: list[str],
+) -> None:
+    data, errors = answer(ReportExecutionContext, "{ rows { count amount place { city } } }")
+    assert not errors and data["rows"][4] == {
+        "count": 4,
+        "amount": "1.5",
+        "place": {"city": "city 4"},
+    }
+    assert executed_fields == ["rows"]
+
+
+def test_a_list_with_a_null_value_takes_graphql_cores_path(executed_fields: list[str]) -> None:
+    data, errors = answer(ReportExecutionContext, "{ rows { count maybe } }")
+    assert not errors and [row["maybe"] for row in data["rows"]] == [0, None, 2, None, 4]
+    assert executed_fields == ["rows", *["count", "maybe"] * 5]
 
 
 def test_the_report_schema_uses_it() -> None:

@@ -11,7 +11,10 @@ a value the scalar refuses), to graphql-core's own path, so answers and errors a
 The same goes one level up for a plain field whose value is an object selected only for such
 scalars (each drilldown row's `center { id name timezone }`): graphql-core would resolve the
 field, complete the object and execute each subfield; here the object's answer is built
-directly.
+directly. And once more for a list of objects selected only for such scalars and such objects
+(the drilldown's rows themselves): graphql-core would complete each item as an object and
+execute each of its fields; here the list's answer is built row by row, and any row that is
+null, or holds a null or refused value, sends the whole list back to graphql-core's path.
 
 Variables are coerced by `backend.api.coercion` (compiled per input type) rather than by
 graphql-core's generic walk; see there.
@@ -33,7 +36,10 @@ import graphql.execution.executor as graphql_executor
 from graphql import (
     ExecutionResult,
     FieldNode,
+    GraphQLList,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLSchema,
     Undefined,
@@ -101,6 +107,81 @@ def _find_plain_branch(
             return None  # merged selections: graphql-core's business
         selected.append((response_key, *leaf))
     return read, selected
+
+
+# The fields selected from each item of a plain list: (response key, leaf, None) for a plain
+# scalar, (response key, None, branch) for a plain object of them.
+_Row = list[tuple[str, _Leaf, _Branch | None]]
+# By field node, as `_branches`.
+_rows: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, _Row | None]] = {}
+
+
+def _plain_row(schema: GraphQLSchema, item_type: GraphQLObjectType, node: FieldNode) -> _Row | None:
+    key = (id(item_type), id(node))
+    entry = _rows.get(key)
+    if entry is None:
+        if len(_rows) >= MAX_BRANCHES:
+            _rows.clear()
+        entry = _rows[key] = (node, item_type, _find_plain_row(schema, item_type, node))
+    return entry[2]
+
+
+def _find_plain_row(
+    schema: GraphQLSchema, item_type: GraphQLObjectType, node: FieldNode
+) -> _Row | None:
+    """The plan for the items of list field `node` when each is selected only for plain
+    scalars and plain objects of them, each once, with no directive (`@stream` included),
+    fragment or `__typename`; None otherwise."""
+    if node.directives or node.selection_set is None or item_type.is_type_of is not None:
+        return None
+    row: _Row = []
+    for selection in node.selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
+            return None
+        response_key = (selection.alias or selection.name).value
+        if any(response_key == known for known, _, _ in row):
+            return None  # merged selections: graphql-core's business
+        if selection.selection_set is None:
+            leaf = _plain_leaf(schema, item_type, selection.name.value)
+            if leaf is None:  # also `__typename`
+                return None
+            row.append((response_key, leaf, None))
+        else:
+            branch = _plain_branch(schema, item_type, selection)
+            if branch is None:
+                return None
+            row.append((response_key, None, branch))
+    return row
+
+
+def _list_answer(row: _Row, items: list[Any]) -> list[dict[str, Any]] | None:
+    """The list's answer, or None for graphql-core's path to give (or report) it."""
+    answers: list[dict[str, Any]] = []
+    try:
+        for item in items:
+            if item is None:
+                return None
+            answer: dict[str, Any] = {}
+            for response_key, leaf, branch in row:
+                if leaf is not None:
+                    read, scalar = leaf
+                    value = read(item)
+                    if value is None:
+                        return None
+                    serialized = scalar.serialize(value)
+                    if serialized is None or serialized is Undefined:
+                        return None
+                    answer[response_key] = serialized
+                else:
+                    assert branch is not None
+                    sub_answer = _object_answer(branch, item)
+                    if sub_answer is None:
+                        return None
+                    answer[response_key] = sub_answer
+            answers.append(answer)
+    except Exception:
+        return None
+    return answers
 
 
 def _default_reader(field: Any) -> Callable[[Any], Any] | None:
@@ -240,4 +321,30 @@ class ReportExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     return answer
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
+        )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[GraphQLOutputType],
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        manager = self.middleware_manager
+        item_type = get_nullable_type(return_type.of_type)
+        if (
+            (manager is None or not manager.middlewares)
+            and type(result) is list
+            and len(field_details_list) == 1
+            and isinstance(item_type, GraphQLObjectType)
+        ):
+            row = _plain_row(self.schema, item_type, field_details_list[0].node)
+            if row is not None:
+                answers = _list_answer(row, result)
+                if answers is not None:
+                    return answers
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
         )
