@@ -484,10 +484,6 @@ async def _pg_upsert_values(
     ]
 
 
-# Where `_pg_upsert_values` puts the batch's distinct campaigns ($3).
-_CAMPAIGNS_PARAMETER = 2
-
-
 async def _pg_insert_new(connection: BaseDBAsyncClient, parameters: list[Any]) -> bool:
     """Insert the rows as new messages; False (and nothing inserted) if any key is stored."""
     await connection.execute_script(f"SAVEPOINT {_SAVEPOINT}")
@@ -625,7 +621,7 @@ async def _upsert(
             if await _pg_insert_new(connection, parameters):
                 written.changed += len(org_rows)
                 written.inserted += len(org_rows)
-                written.campaign_ids.update(parameters[_CAMPAIGNS_PARAMETER])
+                written.campaign_ids.update(row.message.campaign_id for row in org_rows)
                 continue
             summary = (await connection.execute_query_dict(_PG_UPSERT, parameters))[0]
             written.changed += summary["changed"]

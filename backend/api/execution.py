@@ -28,6 +28,7 @@ request at once.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -109,9 +110,9 @@ def _find_plain_branch(
     return read, selected
 
 
-# The fields selected from each item of a plain list: (response key, leaf, None) for a plain
-# scalar, (response key, None, branch) for a plain object of them.
-_Row = list[tuple[str, _Leaf, _Branch | None]]
+# The fields selected from each item of a plain list: (response key, the field's answer from
+# the item, None for graphql-core's path), for plain scalars and plain objects of them.
+_Row = list[tuple[str, Callable[[Any], Any]]]
 # By field node, as `_branches`.
 _rows: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, _Row | None]] = {}
 
@@ -139,18 +140,18 @@ def _find_plain_row(
         if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
             return None
         response_key = (selection.alias or selection.name).value
-        if any(response_key == known for known, _, _ in row):
+        if any(response_key == known for known, _ in row):
             return None  # merged selections: graphql-core's business
         if selection.selection_set is None:
             leaf = _plain_leaf(schema, item_type, selection.name.value)
             if leaf is None:  # also `__typename`
                 return None
-            row.append((response_key, leaf, None))
+            row.append((response_key, functools.partial(_leaf_answer, *leaf)))
         else:
             branch = _plain_branch(schema, item_type, selection)
             if branch is None:
                 return None
-            row.append((response_key, None, branch))
+            row.append((response_key, functools.partial(_object_answer, branch)))
     return row
 
 
@@ -162,22 +163,11 @@ def _list_answer(row: _Row, items: list[Any]) -> list[dict[str, Any]] | None:
             if item is None:
                 return None
             answer: dict[str, Any] = {}
-            for response_key, leaf, branch in row:
-                if leaf is not None:
-                    read, scalar = leaf
-                    value = read(item)
-                    if value is None:
-                        return None
-                    serialized = scalar.serialize(value)
-                    if serialized is None or serialized is Undefined:
-                        return None
-                    answer[response_key] = serialized
-                else:
-                    assert branch is not None
-                    sub_answer = _object_answer(branch, item)
-                    if sub_answer is None:
-                        return None
-                    answer[response_key] = sub_answer
+            for response_key, answer_of in row:
+                field_answer = answer_of(item)
+                if field_answer is None:
+                    return None
+                answer[response_key] = field_answer
             answers.append(answer)
     except Exception:
         return None
@@ -222,6 +212,16 @@ def _find_plain_leaf(schema: GraphQLSchema, parent_type: GraphQLObjectType, name
     return None if read is None else (read, scalar)
 
 
+def _leaf_answer(read: Callable[[Any], Any], scalar: GraphQLScalarType, source: Any) -> Any:
+    """The field's serialised value, or None for graphql-core's path to give (or report) it: a
+    null, or a value the scalar refuses. Raises what reading or serialising raises."""
+    value = read(source)
+    if value is None:
+        return None
+    serialized = scalar.serialize(value)
+    return None if serialized is Undefined else serialized
+
+
 def _object_answer(branch: _Branch, source: Any) -> dict[str, Any] | None:
     """The object's answer, or None for graphql-core's path to give (or report) it."""
     read, selected = branch
@@ -231,11 +231,8 @@ def _object_answer(branch: _Branch, source: Any) -> dict[str, Any] | None:
             return None
         answer: dict[str, Any] = {}
         for response_key, read_leaf, scalar in selected:
-            leaf_value = read_leaf(value)
-            if leaf_value is None:
-                return None
-            serialized = scalar.serialize(leaf_value)
-            if serialized is None or serialized is Undefined:
+            serialized = _leaf_answer(read_leaf, scalar, value)
+            if serialized is None:
                 return None
             answer[response_key] = serialized
     except Exception:
@@ -300,13 +297,11 @@ class ReportExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if (manager is None or not manager.middlewares) and not node.arguments:
             leaf = _plain_leaf(self.schema, parent_type, node.name.value)
         if leaf is not None:
-            resolve, scalar = leaf
             try:
-                value = resolve(source)
-                serialized = None if value is None else scalar.serialize(value)
+                serialized = _leaf_answer(*leaf, source)
             except Exception:
                 serialized = None  # graphql-core's path reports it
-            if serialized is not None and serialized is not Undefined:
+            if serialized is not None:
                 return serialized
         elif (
             (manager is None or not manager.middlewares)
