@@ -83,18 +83,6 @@ async def keys_in_order(
     raced = {guest_ids[i] for i, key in enumerate(parts) if not key}
     if not raced:
         return keys
-    found = await _pg_select(connection, [(organization_id, guest) for guest in sorted(raced)])
-    return ",".join(
-        key or str(found[(organization_id, guest_ids[i])]) for i, key in enumerate(parts)
-    )
-
-
-async def _pg_select(connection: BaseDBAsyncClient, guests: list[GuestRef]) -> dict[GuestRef, int]:
-    by_org: dict[str, list[str]] = {}
-    for org, guest in guests:
-        by_org.setdefault(org, []).append(guest)
-    keys: dict[GuestRef, int] = {}
-    for org, guest_ids in by_org.items():
-        for row in await connection.execute_query_dict(_PG_SELECT, [org, guest_ids]):
-            keys[(org, row["guest_id"])] = int(row["id"])
-    return keys
+    rows = await connection.execute_query_dict(_PG_SELECT, [organization_id, sorted(raced)])
+    found = {row["guest_id"]: str(row["id"]) for row in rows}
+    return ",".join(key or found[guest_ids[i]] for i, key in enumerate(parts))

@@ -20,6 +20,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from backend.days import day_number
 from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
 from backend.guests import guest_keys, keys_in_order
@@ -433,13 +434,6 @@ _PG_INSERT_NEW = f"INSERT INTO message ({', '.join(_COLUMNS)}) {_PG_BATCH}"
 _SAVEPOINT = "new_messages"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_EPOCH_ORDINAL = _EPOCH.date().toordinal()
-
-
-def day_number(day: date) -> int:
-    """A business date as days since 1970-01-01: how the upsert sends it and the in-memory
-    indexes (backend/usage_index.py) count it."""
-    return day.toordinal() - _EPOCH_ORDINAL
 
 
 def _joined(numbers: Iterable[int]) -> str:
@@ -453,10 +447,11 @@ def _coded(values: Sequence[str]) -> tuple[list[str], str]:
     return distinct, _joined(map(position.__getitem__, values))
 
 
-async def _pg_upsert_values(
+async def _pg_batch_values(
     connection: BaseDBAsyncClient, organization_id: str, rows: Sequence[_Validated]
 ) -> list[Any]:
-    """The parameters of `_PG_UPSERT` for one organization's rows (creating guests' keys)."""
+    """The parameters of `_PG_INSERT_NEW` and of `_PG_UPSERT` (the same) for one organization's
+    rows, creating the guests' keys."""
     messages = [row.message for row in rows]
     guest_ids = [m.guest_id for m in messages]
     campaigns, campaign_at = _coded([m.campaign_id for m in messages])
@@ -617,7 +612,7 @@ async def _upsert(
         for validated in rows:  # in key order, so organizations come in order too
             by_org.setdefault(validated.organization_id, []).append(validated)
         for org, org_rows in by_org.items():
-            parameters = await _pg_upsert_values(connection, org, org_rows)
+            parameters = await _pg_batch_values(connection, org, org_rows)
             if await _pg_insert_new(connection, parameters):
                 written.changed += len(org_rows)
                 written.inserted += len(org_rows)

@@ -17,13 +17,13 @@ from typing import Any
 from tortoise import connections
 
 from backend.center_index import center_indexes
+from backend.days import date_of, day_number
 from backend.db import dialect
 from backend.errors import ProductError
 from backend.hierarchy import Scope
-from backend.ledger import day_number
 from backend.sql import placeholders
 from backend.usage import NO_USAGE, Usage
-from backend.usage_index import CampaignIndex, date_of, report_of, usage_index
+from backend.usage_index import CampaignIndex, report_of, usage_index
 
 # Longest window a request may ask for: the date breakdown is zero-filled, one row per day.
 MAX_WINDOW_DAYS = 3660

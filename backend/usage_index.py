@@ -34,7 +34,6 @@ import functools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -46,7 +45,6 @@ from backend.sql import placeholders
 from backend.usage import Usage
 from backend.versions import PerConnection
 
-EPOCH = date(1970, 1, 1)
 # Day offsets are 16-bit: a campaign's first and last business days may be 179 years apart.
 MAX_OFFSET = int(np.iinfo(np.uint16).max)
 _CAMPAIGNS_PER_STATEMENT = 64
@@ -70,10 +68,6 @@ def window_offsets(base: int, start: int, end: int) -> tuple[int, int]:
     """Day numbers [start, end] as offsets from `base`, clipped to those an index can hold
     (empty when the second is below the first)."""
     return max(start - base, 1), min(end - base, MAX_OFFSET)
-
-
-def date_of(number: int) -> date:
-    return EPOCH + timedelta(days=number)
 
 
 @dataclass(frozen=True)

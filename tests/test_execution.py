@@ -19,11 +19,17 @@ from backend.api.schema import schema as report_schema
 
 
 @strawberry.type
+class Region:
+    name: str
+
+
+@strawberry.type
 class Place:
     city: str
     code: int
     nickname: str | None
     broken: int  # holds a string in some rows
+    region: Region = strawberry.field(default_factory=lambda: Region(name="west"))
 
     @strawberry.field
     def shout(self) -> str:
@@ -113,6 +119,8 @@ QUERIES = [
     "{ badRows { count name } }",
     "{ badRows { count place { city } } }",
     "{ rows { name maybePlace { city } } }",
+    "{ rows { place { city region { name } } } }",
+    "{ rows { place { region { name __typename } } } }",
 ]
 
 
@@ -136,18 +144,23 @@ def test_errors_are_still_reported() -> None:
     assert [path for _, path in errors] == [["badRows", 0, "broken"], ["badRows", 1, "missing"]]
 
 
+def _recording(monkeypatch: pytest.MonkeyPatch, executor: type[Any]) -> list[str]:
+    """The names of the fields `executor.execute_field` is called for, in order."""
+    names: list[str] = []
+    original = executor.execute_field
+
+    def counting(self: Any, parent_type: Any, source: Any, details: Any, *rest: Any) -> Any:
+        names.append(details[0].node.name.value)
+        return original(self, parent_type, source, details, *rest)
+
+    monkeypatch.setattr(executor, "execute_field", counting)
+    return names
+
+
 @pytest.fixture
 def generic_fields(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the fields that went graphql-core's whole way, in the order they did."""
-    generic: list[str] = []
-    original = StrawberryGraphQLCoreExecutionContext.execute_field
-
-    def counting(self: Any, parent_type: Any, source: Any, details: Any, *rest: Any) -> Any:
-        generic.append(details[0].node.name.value)
-        return original(self, parent_type, source, details, *rest)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counting)
-    return generic
+    return _recording(monkeypatch, StrawberryGraphQLCoreExecutionContext)
 
 
 def test_plain_scalars_skip_graphql_cores_field_execution(generic_fields: list[str]) -> None:
@@ -169,15 +182,7 @@ def test_plain_objects_skip_graphql_cores_field_execution(generic_fields: list[s
 @pytest.fixture
 def executed_fields(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the fields this executor was asked to execute, short path or not."""
-    executed: list[str] = []
-    original = ReportExecutionContext.execute_field
-
-    def counting(self: Any, parent_type: Any, source: Any, details: Any, *rest: Any) -> Any:
-        executed.append(details[0].node.name.value)
-        return original(self, parent_type, source, details, *rest)
-
-    monkeypatch.setattr(ReportExecutionContext, "execute_field", counting)
-    return executed
+    return _recording(monkeypatch, ReportExecutionContext)
 
 
 def test_plain_lists_are_answered_without_executing_their_items(
@@ -190,6 +195,9 @@ def test_plain_lists_are_answered_without_executing_their_items(
         "place": {"city": "city 4"},
     }
     assert executed_fields == ["rows"]
+    data, errors = answer(ReportExecutionContext, "{ rows { place { region { name } } } }")
+    assert not errors and data["rows"][0] == {"place": {"region": {"name": "west"}}}
+    assert executed_fields == ["rows", "rows"]
 
 
 def test_a_list_with_a_null_value_takes_graphql_cores_path(executed_fields: list[str]) -> None:

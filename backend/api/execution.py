@@ -9,12 +9,13 @@ amounts to "read the attribute, serialise it". This executor does just that for 
 and hands everything else, and every case that could produce an error (a missing or null value,
 a value the scalar refuses), to graphql-core's own path, so answers and errors are unchanged.
 The same goes one level up for a plain field whose value is an object selected only for such
-scalars (each drilldown row's `center { id name timezone }`): graphql-core would resolve the
-field, complete the object and execute each subfield; here the object's answer is built
-directly. And once more for a list of objects selected only for such scalars and such objects
-(the drilldown's rows themselves): graphql-core would complete each item as an object and
-execute each of its fields; here the list's answer is built row by row, and any row that is
-null, or holds a null or refused value, sends the whole list back to graphql-core's path.
+scalars or such objects (each drilldown row's `center { id name timezone }`): graphql-core
+would resolve the field, complete the object and execute each subfield; here the object's
+answer is built directly. And once more for a list of objects selected only for such scalars
+and such objects (the drilldown's rows themselves): graphql-core would complete each item as an
+object and execute each of its fields; here the list's answer is built row by row, and any row
+that is null, or holds a null or refused value, sends the whole list back to graphql-core's
+path.
 
 Variables are coerced by `backend.api.coercion` (compiled per input type) rather than by
 graphql-core's generic walk; see there.
@@ -31,7 +32,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import graphql.execution.executor as graphql_executor
 from graphql import (
@@ -60,80 +61,42 @@ _Leaf = tuple[Callable[[Any], Any], GraphQLScalarType] | None
 _leaves: dict[int, tuple[GraphQLObjectType, dict[str, _Leaf]]] = {}
 
 
-# A plain object field: the reader of the object from the source, and (response key, reader,
-# scalar) of each field selected from it.
-_Branch = tuple[Callable[[Any], Any], list[tuple[str, Callable[[Any], Any], GraphQLScalarType]]]
-# By field node (the parsed documents are cached, so a request sees the same nodes again); each
-# entry keeps its node and type alive so their ids are not reused. Bounded: every distinct
-# document adds entries.
-_branches: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, _Branch | None]] = {}
-MAX_BRANCHES = 4096
-
-
-def _plain_branch(
-    schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode
-) -> _Branch | None:
-    key = (id(parent_type), id(node))
-    entry = _branches.get(key)
-    if entry is None:
-        if len(_branches) >= MAX_BRANCHES:
-            _branches.clear()
-        entry = _branches[key] = (node, parent_type, _find_plain_branch(schema, parent_type, node))
-    return entry[2]
-
-
-def _find_plain_branch(
-    schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode
-) -> _Branch | None:
-    """The plan for `node` when it is a plain field of an object type selected only for plain
-    scalars, each once, with no directive, fragment or `__typename`; None otherwise."""
-    field = schema.get_field(parent_type, node.name.value)
-    if field is None or field.args or node.selection_set is None:
-        return None
-    object_type = get_nullable_type(field.type)
-    if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
-        return None
-    read = _default_reader(field)
-    if read is None:
-        return None
-    selected: list[tuple[str, Callable[[Any], Any], GraphQLScalarType]] = []
-    for selection in node.selection_set.selections:
-        if not isinstance(selection, FieldNode) or selection.directives or selection.arguments:
-            return None
-        leaf = _plain_leaf(schema, object_type, selection.name.value)
-        if leaf is None:  # also `__typename`, which is no field of the type
-            return None
-        response_key = (selection.alias or selection.name).value
-        if any(response_key == known for known, _, _ in selected):
-            return None  # merged selections: graphql-core's business
-        selected.append((response_key, *leaf))
-    return read, selected
-
-
-# The fields selected from each item of a plain list: (response key, the field's answer from
-# the item, None for graphql-core's path), for plain scalars and plain objects of them.
+# The fields selected from an object: (response key, the field's answer from the object, None
+# for graphql-core's path to give or report it), each a plain scalar or a plain object of them.
 _Row = list[tuple[str, Callable[[Any], Any]]]
-# By field node, as `_branches`.
-_rows: dict[tuple[int, int], tuple[FieldNode, GraphQLObjectType, _Row | None]] = {}
+# A plain object field: the reader of the object from the source, and the row of its fields.
+_Branch = tuple[Callable[[Any], Any], _Row]
+# Plans by (finder, type, field node): the parsed documents are cached, so a request sees the
+# same nodes again; each entry keeps its node and type alive so their ids are not reused.
+# Bounded: every distinct document adds entries.
+_plans: dict[tuple[int, int, int], tuple[FieldNode, GraphQLObjectType, Any]] = {}
+MAX_PLANS = 4096
+_Plan = TypeVar("_Plan")
 
 
-def _plain_row(schema: GraphQLSchema, item_type: GraphQLObjectType, node: FieldNode) -> _Row | None:
-    key = (id(item_type), id(node))
-    entry = _rows.get(key)
+def _planned(
+    find: Callable[[GraphQLSchema, GraphQLObjectType, FieldNode], _Plan | None],
+    schema: GraphQLSchema,
+    owner_type: GraphQLObjectType,
+    node: FieldNode,
+) -> _Plan | None:
+    key = (id(find), id(owner_type), id(node))
+    entry = _plans.get(key)
     if entry is None:
-        if len(_rows) >= MAX_BRANCHES:
-            _rows.clear()
-        entry = _rows[key] = (node, item_type, _find_plain_row(schema, item_type, node))
-    return entry[2]
+        if len(_plans) >= MAX_PLANS:
+            _plans.clear()
+        entry = _plans[key] = (node, owner_type, find(schema, owner_type, node))
+    plan: _Plan | None = entry[2]
+    return plan
 
 
 def _find_plain_row(
-    schema: GraphQLSchema, item_type: GraphQLObjectType, node: FieldNode
+    schema: GraphQLSchema, object_type: GraphQLObjectType, node: FieldNode
 ) -> _Row | None:
-    """The plan for the items of list field `node` when each is selected only for plain
-    scalars and plain objects of them, each once, with no directive (`@stream` included),
-    fragment or `__typename`; None otherwise."""
-    if node.directives or node.selection_set is None or item_type.is_type_of is not None:
+    """The fields `node` selects from its objects (of `object_type`) when each is a plain scalar
+    or a plain object of them, selected once, with no directive, fragment or `__typename`;
+    None otherwise."""
+    if node.selection_set is None:
         return None
     row: _Row = []
     for selection in node.selection_set.selections:
@@ -143,16 +106,58 @@ def _find_plain_row(
         if any(response_key == known for known, _ in row):
             return None  # merged selections: graphql-core's business
         if selection.selection_set is None:
-            leaf = _plain_leaf(schema, item_type, selection.name.value)
-            if leaf is None:  # also `__typename`
+            leaf = _plain_leaf(schema, object_type, selection.name.value)
+            if leaf is None:  # also `__typename`, which is no field of the type
                 return None
             row.append((response_key, functools.partial(_leaf_answer, *leaf)))
         else:
-            branch = _plain_branch(schema, item_type, selection)
+            branch = _planned(_find_plain_branch, schema, object_type, selection)
             if branch is None:
                 return None
             row.append((response_key, functools.partial(_object_answer, branch)))
     return row
+
+
+def _find_plain_branch(
+    schema: GraphQLSchema, parent_type: GraphQLObjectType, node: FieldNode
+) -> _Branch | None:
+    """The plan for `node` when it is a plain field of an object type with a plain row."""
+    field = schema.get_field(parent_type, node.name.value)
+    if field is None or field.args:
+        return None
+    object_type = get_nullable_type(field.type)
+    if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
+        return None
+    read = _default_reader(field)
+    row = None if read is None else _find_plain_row(schema, object_type, node)
+    return None if read is None or row is None else (read, row)
+
+
+def _find_plain_list(
+    schema: GraphQLSchema, item_type: GraphQLObjectType, node: FieldNode
+) -> _Row | None:
+    """The row of each item of list field `node`, when it has one and the list carries no
+    directive (`@stream` included)."""
+    if node.directives or item_type.is_type_of is not None:
+        return None
+    return _find_plain_row(schema, item_type, node)
+
+
+def _row_answer(row: _Row, source: Any) -> dict[str, Any] | None:
+    """The object's answer, or None for graphql-core's path. Raises what a field raises."""
+    answer: dict[str, Any] = {}
+    for response_key, answer_of in row:
+        field_answer = answer_of(source)
+        if field_answer is None:
+            return None
+        answer[response_key] = field_answer
+    return answer
+
+
+def _object_answer(branch: _Branch, source: Any) -> dict[str, Any] | None:
+    read, row = branch
+    value = read(source)
+    return None if value is None else _row_answer(row, value)
 
 
 def _list_answer(row: _Row, items: list[Any]) -> list[dict[str, Any]] | None:
@@ -160,14 +165,9 @@ def _list_answer(row: _Row, items: list[Any]) -> list[dict[str, Any]] | None:
     answers: list[dict[str, Any]] = []
     try:
         for item in items:
-            if item is None:
+            answer = None if item is None else _row_answer(row, item)
+            if answer is None:
                 return None
-            answer: dict[str, Any] = {}
-            for response_key, answer_of in row:
-                field_answer = answer_of(item)
-                if field_answer is None:
-                    return None
-                answer[response_key] = field_answer
             answers.append(answer)
     except Exception:
         return None
@@ -220,24 +220,6 @@ def _leaf_answer(read: Callable[[Any], Any], scalar: GraphQLScalarType, source: 
         return None
     serialized = scalar.serialize(value)
     return None if serialized is Undefined else serialized
-
-
-def _object_answer(branch: _Branch, source: Any) -> dict[str, Any] | None:
-    """The object's answer, or None for graphql-core's path to give (or report) it."""
-    read, selected = branch
-    try:
-        value = read(source)
-        if value is None:
-            return None
-        answer: dict[str, Any] = {}
-        for response_key, read_leaf, scalar in selected:
-            serialized = _leaf_answer(read_leaf, scalar, value)
-            if serialized is None:
-                return None
-            answer[response_key] = serialized
-    except Exception:
-        return None
-    return answer
 
 
 def _finished(*args: Any) -> Any:
@@ -309,9 +291,12 @@ class ReportExecutionContext(StrawberryGraphQLCoreExecutionContext):
             and len(field_details_list) == 1
             and node.selection_set is not None
         ):
-            branch = _plain_branch(self.schema, parent_type, node)
+            branch = _planned(_find_plain_branch, self.schema, parent_type, node)
             if branch is not None:
-                answer = _object_answer(branch, source)
+                try:
+                    answer = _object_answer(branch, source)
+                except Exception:
+                    answer = None  # graphql-core's path reports it
                 if answer is not None:
                     return answer
         return super().execute_field(
@@ -335,7 +320,7 @@ class ReportExecutionContext(StrawberryGraphQLCoreExecutionContext):
             and len(field_details_list) == 1
             and isinstance(item_type, GraphQLObjectType)
         ):
-            row = _plain_row(self.schema, item_type, field_details_list[0].node)
+            row = _planned(_find_plain_list, self.schema, item_type, field_details_list[0].node)
             if row is not None:
                 answers = _list_answer(row, result)
                 if answers is not None:
