@@ -8,13 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 
-from backend.errors import NotFound, ProductError
+from backend.errors import NotFound, ProductError, Unauthenticated
 from backend.models import ApiToken, Center, Organization, Zone
 from backend.principal import Principal
 from backend.sessions import principal_for_session
 
 TOKEN_PREFIX = "crt_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+MISSING_CREDENTIALS_MESSAGE = "Sign in, or send an API token as `Authorization: Bearer <token>`."
+REFUSED_TOKEN_MESSAGE = "The bearer token was refused: it is unknown, expired or revoked."
 
 
 def digest(secret: str) -> str:
@@ -117,11 +119,26 @@ async def principal_for_token(secret: str) -> Principal | None:
 
 
 async def authenticate(request: Request) -> Principal | None:
-    """The bearer token if one is sent (a bad one is not retried as a cookie), else the session."""
+    """The bearer token if one is sent (a bad one is not retried as a cookie), else the session.
+
+    A bearer token that is sent and refused is marked on the request, so the answer can say it
+    was refused rather than ask for a token (see `unauthenticated`).
+    """
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             return None
-        return await principal_for_token(secret.strip())
+        principal = await principal_for_token(secret.strip())
+        if principal is None:
+            request.state.bearer_token_refused = True
+        return principal
     return await principal_for_session(request)
+
+
+def unauthenticated(request: Request | None) -> Unauthenticated:
+    """The error for a request without a principal: a refused token is told so, in the same
+    words whether it is unknown, expired or revoked (which would tell a guesser what exists)."""
+    if request is not None and getattr(request.state, "bearer_token_refused", False):
+        return Unauthenticated(REFUSED_TOKEN_MESSAGE)
+    return Unauthenticated(MISSING_CREDENTIALS_MESSAGE)

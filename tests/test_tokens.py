@@ -56,6 +56,26 @@ async def test_a_token_works_until_it_expires(db: str) -> None:
     assert await principal_for_token(secret) is None
 
 
+async def test_a_refused_token_is_told_so_without_saying_why(db: str) -> None:
+    """Unknown, revoked and expired tokens get one message, apart from the missing token's."""
+    await load_hierarchy()
+    _, expired = await create_token(ORG, expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    revoked_token, revoked = await create_token(ORG)
+    await revoke_token(revoked_token.id)
+    unknown = "crt_" + "x" * 43
+    async with http_client() as client:
+        refused = [await post(client, QUERY, token=t) for t in (unknown, revoked, expired)]
+        missing = await post(client, QUERY)
+    errors = [answer.json()["errors"][0] for answer in [*refused, missing]]
+    assert {e["extensions"]["code"] for e in errors} == {"UNAUTHENTICATED"}
+    assert {e["message"] for e in errors[:3]} == {
+        "The bearer token was refused: it is unknown, expired or revoked."
+    }
+    assert errors[3]["message"] == (
+        "Sign in, or send an API token as `Authorization: Bearer <token>`."
+    )
+
+
 async def test_the_last_use_is_recorded_at_most_once_a_minute(db: str) -> None:
     await load_hierarchy()
     token, secret = await create_token(ORG)

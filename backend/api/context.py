@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from backend.api.dataloaders import Loaders
-from backend.errors import Forbidden, Unauthenticated
+from backend.auth import unauthenticated
+from backend.errors import Forbidden
 from backend.hierarchy import OrgHierarchy, Scope, load_hierarchy
 from backend.principal import Principal
 
@@ -24,9 +25,7 @@ class Context:
 
     def require_principal(self) -> Principal:
         if self.principal is None:
-            raise Unauthenticated(
-                "Sign in, or send an API token as `Authorization: Bearer <token>`."
-            )
+            raise unauthenticated(self.request)
         return self.principal
 
     def require_writer(self) -> Principal:
