@@ -23,6 +23,26 @@ query CreditConsumption {
 }
 `;
 
+// The page is built by the server; this script adds what makes it part of the app: a bar with
+// the way back to the report, and a viewport that follows a phone's width.
+function addFrame() {
+  const viewport = document.createElement("meta");
+  viewport.name = "viewport";
+  viewport.content = "width=device-width, initial-scale=1";
+  document.head.append(viewport);
+  const bar = document.createElement("nav");
+  bar.className = "explorer-bar";
+  bar.setAttribute("aria-label", "Credit consumption");
+  const back = document.createElement("a");
+  back.href = "/";
+  back.textContent = "‹ Credit consumption";
+  const title = document.createElement("span");
+  title.textContent = "GraphQL API explorer";
+  bar.append(back, title);
+  document.body.prepend(bar);
+}
+addFrame();
+
 const parameters = Object.fromEntries(new URLSearchParams(window.location.search));
 
 function updateURL(data) {
@@ -41,7 +61,8 @@ function GraphiQLWithExplorer() {
   const explorer = React.useMemo(() => GraphiQLPluginExplorer.explorerPlugin(), []);
   return React.createElement(GraphiQL, {
     fetcher,
-    defaultEditorToolsVisibility: true,
+    // On a phone the variables and headers pane starts folded: the query needs the room.
+    defaultEditorToolsVisibility: !window.matchMedia("(max-width: 640px)").matches,
     plugins: [explorer],
     query,
     variables,

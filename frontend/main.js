@@ -8,8 +8,10 @@ import { registerDrilldown } from "./components/drilldown.js";
 import { registerPager } from "./components/pager.js";
 import { registerReport } from "./components/report.js";
 import { registerReportFilters } from "./components/report-filters.js";
+import { registerScrollRegion } from "./components/scroll-region.js";
 import { registerSignIn } from "./components/sign-in.js";
 
+registerScrollRegion();
 registerDateRange();
 registerChart();
 registerCampaignTable();

@@ -57,3 +57,25 @@ export function queryCampaignBreakdown(kind) {
     }
     ${CAMPAIGN_COLUMNS}`;
 }
+
+// At most this many windows a request: the API refuses more than 30 aliases in one document.
+export const PERIODS_PER_REQUEST = 25;
+
+/**
+ * One campaign's numbers over `count` windows (`$r0`…), one alias each (`p0`…). Targeted
+ * Guests counts distinct guests, so a week's or a month's count is the API's, never a sum of
+ * days.
+ */
+export function queryCampaignPeriods(count) {
+  const ranges = Array.from({ length: count }, (_, i) => `$r${i}: DateRange!`).join(", ");
+  const fields = Array.from(
+    { length: count },
+    (_, i) =>
+      `p${i}: campaign(id: $id, dateRange: $r${i}, zoneId: $zoneId, centerId: $centerId) {
+        targetedGuests processed creditsConsumed
+      }`,
+  ).join("\n");
+  return `query CampaignPeriods($id: ID!, $zoneId: ID, $centerId: ID, ${ranges}) {
+    ${fields}
+  }`;
+}

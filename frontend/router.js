@@ -20,7 +20,8 @@ export const DEFAULTS = Object.freeze({
   status: "",
   source: "",
   q: "",
-  active: "",
+  // Campaigns without a message in the window are left out unless the user asks (`0`).
+  active: "1",
   sort: "CREDITS_CONSUMED",
   dir: "DESC",
   size: "25",
@@ -31,6 +32,8 @@ export const DEFAULTS = Object.freeze({
   drange: "",
   dfrom: "",
   dto: "",
+  // The date drilldown's rows: day, week or month; empty picks by the window's length.
+  group: "",
 });
 
 export function readState(search = window.location.search) {

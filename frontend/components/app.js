@@ -5,6 +5,7 @@ import { ApiError, SESSION_LOST, currentUser, graphql, signOut } from "../api.js
 import { html, render } from "../lib/html.js";
 import { QUERY_VIEWER } from "../queries.js";
 import { NAVIGATE, navigate, onRouteChange, readState } from "../router.js";
+import { skeletonTable, skeletonTiles } from "./skeleton.js";
 
 class App extends HTMLElement {
   #user = null;
@@ -34,7 +35,7 @@ class App extends HTMLElement {
   }
 
   async #start() {
-    render(this, html`<p class="boot" role="status">Loading…</p>`);
+    render(this, bootView());
     try {
       this.#user = await currentUser();
       if (!this.#user) {
@@ -61,15 +62,20 @@ class App extends HTMLElement {
     this.querySelector("cr-sign-in").notice = notice;
   }
 
+  /** The app could not start (no network, the server down): the frame stays, with a way on. */
   #showFatal(error) {
     const message = error instanceof ApiError ? error.message : "Something went wrong.";
+    document.title = "Credit consumption · Marketing";
     render(
       this,
-      html`<div class="fatal" role="alert">
-        <h1>The report cannot be opened</h1>
-        <p>${message}</p>
-        <button type="button" class="button" data-action="retry">Try again</button>
-      </div>`,
+      html`${frameHeader({ brand: "Credit consumption" })}
+        <main id="main">
+          <div class="state state-error fatal" role="alert">
+            <h1>The report cannot be opened</h1>
+            <p>${message}</p>
+            <button type="button" class="button button-primary" data-action="retry">Try again</button>
+          </div>
+        </main>`,
     );
     this.querySelector("[data-action=retry]").addEventListener("click", () => this.#start());
   }
@@ -80,22 +86,12 @@ class App extends HTMLElement {
     render(
       this,
       html`<a class="skip-link" href="#main">Skip to the report</a>
-        <header class="app-header">
-          <div class="brand">
-            <img src="/favicon.svg" alt="" width="28" height="28">
-            <span>${viewer.organization.name}</span>
-          </div>
-          <nav class="app-nav" aria-label="Sections">
-            <span class="nav-section">Marketing</span>
-            <span aria-hidden="true">›</span>
-            <a href="/" data-internal aria-current="page">Credit consumption</a>
-          </nav>
-          <div class="account">
-            <span class="account-email" title="Sees: ${scopeName}">${this.#user.email}</span>
+        ${frameHeader({
+          brand: viewer.organization.name,
+          account: html`<span class="account-email" title="Sees: ${scopeName}">${this.#user.email}</span>
             <a class="quiet-link" href="/graphql" target="_blank" rel="noopener">API explorer</a>
-            <button type="button" class="button button-quiet" data-action="sign-out">Sign out</button>
-          </div>
-        </header>
+            <button type="button" class="button button-quiet" data-action="sign-out">Sign out</button>`,
+        })}
         <main id="main">
           <cr-report></cr-report>
           <cr-drilldown hidden></cr-drilldown>
@@ -129,6 +125,35 @@ class App extends HTMLElement {
     shown.state = state;
     if (moveFocus) shown.focusHeading();
   }
+}
+
+/** The page's header: brand, where this is, and the account's links when there is one. */
+function frameHeader({ brand, account = "" }) {
+  return html`<header class="app-header">
+    <div class="brand">
+      <img src="/favicon.svg" alt="" width="28" height="28">
+      <span>${brand}</span>
+    </div>
+    <nav class="app-nav" aria-label="Sections">
+      <span class="nav-section">Marketing</span>
+      <span aria-hidden="true">›</span>
+      <a href="/" data-internal aria-current="page">Credit consumption</a>
+    </nav>
+    <div class="account">${account}</div>
+  </header>`;
+}
+
+/** What shows while the app finds out who is signed in: the page's shape, not a bare word. */
+function bootView() {
+  return html`<div class="boot" role="status" aria-live="polite">
+    <span class="visually-hidden">Loading the report…</span>
+    <div class="boot-header" aria-hidden="true"></div>
+    <div class="boot-main" aria-hidden="true">
+      <span class="skeleton skeleton-title"></span>
+      <div class="tiles">${skeletonTiles()}</div>
+      ${skeletonTable()}
+    </div>
+  </div>`;
 }
 
 export function registerApp() {

@@ -1,9 +1,10 @@
-// A drilldown's table and its CSV: one row per center or per business date, the campaign's
-// own numbers as the footer. One list of columns serves both, so the file holds exactly what
-// the screen shows (counts as digits, credits as the API's decimal strings).
+// A drilldown's table and its CSV: one row per center, or per day, week or month, with the
+// campaign's own numbers as the footer. One list of columns serves both, so the file holds what
+// the screen shows (counts as digits, credits as exact decimals without needless zeros) plus
+// the ids and calendar dates a spreadsheet needs.
 
-import { formatDate, weekday } from "../lib/dates.js";
-import { formatDecimal, formatInt } from "../lib/format.js";
+import { daysIn, describePeriod } from "../lib/dates.js";
+import { formatDecimal, formatInt, plainDecimal } from "../lib/format.js";
 import { html } from "../lib/html.js";
 
 export const NUMBER_COLUMNS = [
@@ -16,37 +17,65 @@ export function showNumber(kind, value) {
   return kind === "int" ? formatInt(value) : formatDecimal(value);
 }
 
-/** The leading columns: `[{title, csv(row), cell(row)}]`. */
-function leadColumns(kind, zoneName) {
+function fileNumber(kind, value) {
+  return kind === "int" ? value : plainDecimal(value);
+}
+
+function dayCount(row) {
+  const days = daysIn(row.start, row.end);
+  return days === 1 ? "1 day" : `${days} days`;
+}
+
+const PERIOD_TITLES = { day: "Date", week: "Week", month: "Month" };
+
+/** The leading columns: `[{title, csv: [[title, value(row)]], cell(row)}]`. */
+function leadColumns({ kind, unit, zoneName }) {
   if (kind === "centers") {
     return [
       {
         title: "Center",
-        csv: (row) => row.center.name,
+        csv: [
+          ["Center ID", (row) => row.center.id],
+          ["Center", (row) => row.center.name],
+        ],
         cell: (row) =>
           html`<th scope="row" data-center-id="${row.center.id}">${row.center.name}</th>`,
       },
       {
         title: "Zone",
-        csv: (row) => zoneName(row.center.zoneId),
+        csv: [
+          ["Zone", (row) => zoneName(row.center.zoneId)],
+          ["Time Zone", (row) => row.center.timezone],
+        ],
         cell: (row) => html`<td>${zoneName(row.center.zoneId)}</td>`,
       },
     ];
   }
+  const csv =
+    unit === "day"
+      ? [["Date", (row) => row.start]]
+      : [
+          ["Start", (row) => row.start],
+          ["End", (row) => row.end],
+        ];
   return [
     {
-      title: "Date",
-      csv: (row) => row.date,
+      title: PERIOD_TITLES[unit],
+      csv,
+      // A week or month cut by the window's ends says how many of its days it holds.
       cell: (row) =>
-        html`<th scope="row"><time datetime="${row.date}">${weekday(row.date)} ${formatDate(row.date)}</time></th>`,
+        html`<th scope="row"><time datetime="${row.start}">${describePeriod(row, unit)}</time>${
+          row.full ? "" : html`<span class="period-days">${dayCount(row)}</span>`
+        }</th>`,
     },
   ];
 }
 
-export function breakdownTable({ kind, title, campaign, rows, zoneName }) {
-  const lead = leadColumns(kind, zoneName);
-  const quiet = (row) => kind === "dates" && row.processed === 0 && row.targetedGuests === 0;
-  return html`<div class="table-scroll" role="region" aria-label="${title}" tabindex="0">
+/** `{kind, unit, title, campaign, rows, zoneName}`; `unit` (day, week, month) for dates. */
+export function breakdownTable({ kind, unit, title, campaign, rows, zoneName }) {
+  const lead = leadColumns({ kind, unit, zoneName });
+  const quiet = (row) => kind === "dates" && row.targetedGuests === 0;
+  return html`<cr-scroll-region><div class="table-scroll" role="region" aria-label="${title}" tabindex="0">
     <table class="report-table" data-testid="${kind}-table">
       <caption class="visually-hidden">${title} for ${campaign.name}</caption>
       <thead><tr>
@@ -66,21 +95,22 @@ export function breakdownTable({ kind, title, campaign, rows, zoneName }) {
         ${NUMBER_COLUMNS.map((c) => html`<td class="num" data-column="${c.key}">${showNumber(c.kind, campaign[c.key])}</td>`)}
       </tr></tfoot>
     </table>
-  </div>`;
+  </div></cr-scroll-region>`;
 }
 
-export function breakdownCsvRows({ kind, campaign, rows, zoneName }) {
-  const lead = leadColumns(kind, zoneName);
-  return [
-    [...lead.map((c) => c.title), ...NUMBER_COLUMNS.map((c) => c.title)],
-    ...rows.map((row) => [
-      ...lead.map((c) => c.csv(row)),
-      ...NUMBER_COLUMNS.map((c) => row[c.key]),
+/** The header, data rows and total row of a breakdown's CSV. */
+export function breakdownCsv({ kind, unit, campaign, rows, zoneName }) {
+  const lead = leadColumns({ kind, unit, zoneName }).flatMap((c) => c.csv);
+  return {
+    header: [...lead.map(([title]) => title), ...NUMBER_COLUMNS.map((c) => c.title)],
+    rows: rows.map((row) => [
+      ...lead.map(([, value]) => value(row)),
+      ...NUMBER_COLUMNS.map((c) => fileNumber(c.kind, row[c.key])),
     ]),
-    [
+    total: [
       "Campaign total",
       ...lead.slice(1).map(() => ""),
-      ...NUMBER_COLUMNS.map((c) => campaign[c.key]),
+      ...NUMBER_COLUMNS.map((c) => fileNumber(c.kind, campaign[c.key])),
     ],
-  ];
+  };
 }

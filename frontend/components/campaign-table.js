@@ -1,6 +1,7 @@
 // <cr-campaign-table>: the report table. Headers sort (click or Enter/Space on the header
 // button, `aria-sort` on the sorted column); the campaign name opens the center drilldown and
-// the status the date drilldown. Emits `cr-sort` with `{field}`.
+// the status the date drilldown. Emits `cr-sort` with `{field}`. On a phone the numbers come
+// right after the name, Credits Consumed first, so a campaign's cost is on the first screen.
 
 import { formatDecimal, formatInt, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
@@ -27,7 +28,21 @@ export const CAMPAIGN_COLUMNS = [
   { field: "STATUS", title: "Status", value: (c) => label(c.status) },
 ];
 
-/** What a cell shows: counts grouped, credits as their exact digits grouped. */
+// The columns in the order a phone shows them (the report's own order otherwise).
+const PHONE_ORDER = [
+  "NAME",
+  "CREDITS_CONSUMED",
+  "PROCESSED",
+  "TARGETED_GUESTS",
+  "STATUS",
+  "CHANNEL",
+  "TYPE",
+  "CREATED_FROM",
+  "CREDIT_SOURCE",
+];
+const PHONE = window.matchMedia("(max-width: 640px)");
+
+/** What a cell shows: counts grouped, credits with only the decimals they need. */
 export function display(kind, value) {
   if (kind === "int") return formatInt(value);
   if (kind === "decimal") return formatDecimal(value);
@@ -57,7 +72,10 @@ class CampaignTable extends HTMLElement {
     this.update();
   }
 
+  #relayout = () => this.update();
+
   connectedCallback() {
+    PHONE.addEventListener("change", this.#relayout);
     this.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-sort]");
       if (button) {
@@ -66,6 +84,15 @@ class CampaignTable extends HTMLElement {
         );
       }
     });
+  }
+
+  disconnectedCallback() {
+    PHONE.removeEventListener("change", this.#relayout);
+  }
+
+  #columns() {
+    if (!PHONE.matches) return CAMPAIGN_COLUMNS;
+    return PHONE_ORDER.map((field) => CAMPAIGN_COLUMNS.find((c) => c.field === field));
   }
 
   #header(column) {
@@ -99,33 +126,36 @@ class CampaignTable extends HTMLElement {
     return html`<td class="${column.kind ? "num" : ""}" data-column="${column.field}">${value}</td>`;
   }
 
+  #totalCell(column, totals, count) {
+    if (column.field === "NAME") {
+      const what = count === 1 ? "campaign" : "campaigns";
+      return html`<th scope="row">Total <span class="total-count">${formatInt(count)} ${what}</span></th>`;
+    }
+    const key = { TARGETED_GUESTS: "targetedGuests", PROCESSED: "processed" }[column.field];
+    if (key) return html`<td class="num" data-column="${column.field}">${formatInt(totals[key])}</td>`;
+    if (column.field === "CREDITS_CONSUMED") {
+      return html`<td class="num" data-column="${column.field}">${formatDecimal(totals.creditsConsumed)}</td>`;
+    }
+    return html`<td></td>`;
+  }
+
   update() {
-    const totals = this.#totals;
-    const count = this.#totalCount;
+    if (!this.#totals) return;
+    const columns = this.#columns();
     render(
       this,
-      html`<div class="table-scroll" role="region" aria-label="Campaigns" tabindex="0">
-        <table class="report-table" data-testid="campaign-table">
+      html`<cr-scroll-region><div class="table-scroll" role="region" aria-label="Campaigns" tabindex="0">
+        <table class="report-table campaign-table" data-testid="campaign-table">
           <caption class="visually-hidden">Credit consumption by campaign; select a column header to sort.</caption>
-          <thead><tr>${CAMPAIGN_COLUMNS.map((c) => this.#header(c))}</tr></thead>
+          <thead><tr>${columns.map((c) => this.#header(c))}</tr></thead>
           <tbody>
-            ${this.#rows.map((campaign) => html`<tr data-campaign-id="${campaign.id}">${CAMPAIGN_COLUMNS.map((c) => this.#cell(c, campaign))}</tr>`)}
+            ${this.#rows.map((campaign) => html`<tr data-campaign-id="${campaign.id}">${columns.map((c) => this.#cell(c, campaign))}</tr>`)}
           </tbody>
-          ${
-            totals
-              ? html`<tfoot>
-                <tr data-testid="totals-row">
-                  <th scope="row" colspan="3">Total · ${formatInt(count)} ${count === 1 ? "campaign" : "campaigns"}</th>
-                  <td class="num" data-column="TARGETED_GUESTS">${formatInt(totals.targetedGuests)}</td>
-                  <td class="num" data-column="PROCESSED">${formatInt(totals.processed)}</td>
-                  <td class="num" data-column="CREDITS_CONSUMED">${formatDecimal(totals.creditsConsumed)}</td>
-                  <td colspan="3"></td>
-                </tr>
-              </tfoot>`
-              : ""
-          }
+          <tfoot>
+            <tr data-testid="totals-row">${columns.map((c) => this.#totalCell(c, this.#totals, this.#totalCount))}</tr>
+          </tfoot>
         </table>
-      </div>`,
+      </div></cr-scroll-region>`,
     );
   }
 }

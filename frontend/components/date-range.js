@@ -1,8 +1,16 @@
 // <cr-date-range>: a preset (last 7/30/90 days, this or last month, all time) or a custom
-// window. Presets are resolved against `today` in the organization's time zone. Emits
-// `cr-range-change` with `{preset, start, end}`; the owner decides what to do with it.
+// window, which ends today at the latest. Presets are resolved against `today` in the
+// organization's time zone. Emits `cr-range-change` with `{preset, start, end}`; the owner
+// decides what to do with it.
 
-import { PRESETS, describeRange, isIsoDate, resolveRange } from "../lib/dates.js";
+import {
+  PRESETS,
+  customRangeProblem,
+  describeRange,
+  isIsoDate,
+  isPreset,
+  resolveRange,
+} from "../lib/dates.js";
 import { html, render } from "../lib/html.js";
 
 let nextId = 0;
@@ -76,8 +84,9 @@ class DateRange extends HTMLElement {
     const start = this.#part("start").value;
     const end = this.#part("end").value;
     if (!isIsoDate(start) || !isIsoDate(end)) return;
-    if (start > end) {
-      this.#part("text").textContent = "The start date must not be after the end date.";
+    const problem = customRangeProblem(start, end, this.#today);
+    if (problem) {
+      this.#part("text").textContent = problem;
       this.#part("text").classList.add("error");
       return;
     }
@@ -93,19 +102,21 @@ class DateRange extends HTMLElement {
   update() {
     if (!this.#built || !this.#today) return;
     const { preset, start, end } = this.#value;
-    const known = PRESETS.some((p) => p.key === preset);
-    this.#part("preset").value = known ? preset : "last-30-days";
+    this.#part("preset").value = isPreset(preset) ? preset : "last-30-days";
     const custom = preset === "custom";
     this.#part("custom").hidden = !custom;
     const range = resolveRange(this.#value, this.#today);
     if (custom) {
       if (this.#part("start").value !== start) this.#part("start").value = start;
       if (this.#part("end").value !== end) this.#part("end").value = end;
+      this.#part("start").max = this.#today;
+      this.#part("end").max = this.#today;
       this.#part("end").min = isIsoDate(start) ? start : "";
     }
+    const problem = custom ? customRangeProblem(start, end, this.#today) : "";
     const text = this.#part("text");
-    text.classList.remove("error");
-    text.textContent = custom && !range ? "Choose a start and an end date." : describeRange(range);
+    text.classList.toggle("error", Boolean(problem));
+    text.textContent = problem || describeRange(range);
   }
 }
 

@@ -1,22 +1,40 @@
 // <cr-drilldown>: one campaign's numbers per center (`view=centers`, opened from its name) or
 // per business date (`view=dates`, opened from its status), with a chart, a table, CSV export
-// and a date range of its own (`drange`/`dfrom`/`dto`, starting from the report's).
+// and a date range of its own (`drange`/`dfrom`/`dto`, starting from the report's). Long
+// windows read by week or by month (`group`), each period's numbers asked of the API.
 
 import { ApiError, graphql } from "../api.js";
-import { downloadCsv, slug, toCsv } from "../lib/csv.js";
-import { chartHeight, centerChart, dateChart } from "../lib/charts.js";
-import { describeRange } from "../lib/dates.js";
+import { chartHeight, centerChart, periodChart } from "../lib/charts.js";
+import { downloadCsv, exportRows, slug, toCsv } from "../lib/csv.js";
+import { GROUPINGS, autoGrouping, daysIn, describeRange, periodsOf } from "../lib/dates.js";
 import { formatInt, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
-import { organizationToday, rangeSlug, scopeOf, scopeSlug, windowOf } from "../lib/scope.js";
-import { queryCampaignBreakdown } from "../queries.js";
+import { DRILLDOWN_RANGE, apiProblem, drilldownLinkProblems, fixOf } from "../lib/problems.js";
+import {
+  exportFacts,
+  organizationToday,
+  rangeSlug,
+  scopeOf,
+  scopeSlug,
+  timeZoneNote,
+  windowOf,
+} from "../lib/scope.js";
+import { PERIODS_PER_REQUEST, queryCampaignBreakdown, queryCampaignPeriods } from "../queries.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
-import { NUMBER_COLUMNS, breakdownCsvRows, breakdownTable, showNumber } from "./breakdown-table.js";
+import { NUMBER_COLUMNS, breakdownCsv, breakdownTable, showNumber } from "./breakdown-table.js";
+import { handleProblemActions, problemState } from "./problem-state.js";
+import { skeletonTable, skeletonTiles } from "./skeleton.js";
 
 const KINDS = {
   centers: { title: "Credits by center", tab: "By center", file: "by-center" },
   dates: { title: "Credits by date", tab: "By date", file: "by-date" },
 };
+const UNIT_WORDS = { day: "day", week: "week", month: "month" };
+const RESET = { drange: "", dfrom: "", dto: "", group: "" };
+const ROWS_NOTE =
+  "Targeted Guests counts distinct guests. A guest messaged at two centers, or on several " +
+  "days, counts once in each of those rows but once only in the campaign total. Processed " +
+  "and Credits Consumed always add up exactly.";
 
 class Drilldown extends HTMLElement {
   #viewer = null;
@@ -25,8 +43,9 @@ class Drilldown extends HTMLElement {
   #built = false;
   #queryKey = "";
   #request = 0;
-  #result = null; // {kind, campaign, rows, scope, window}
+  #result = null; // {kind, unit, campaign, rows, scope, window}
   #error = null;
+  #problems = [];
   #loading = false;
 
   set viewer(viewer) {
@@ -39,9 +58,14 @@ class Drilldown extends HTMLElement {
     // Presets are relative to today in the organization; an open tab crosses midnight too.
     this.#today = organizationToday(this.#viewer);
     this.#build();
+    const choice = this.#choice();
     const range = this.querySelector("cr-date-range");
     range.today = this.#today;
-    range.value = this.#choice();
+    range.value = choice;
+    this.#problems = drilldownLinkProblems(
+      { ...state, drange: choice.preset, dfrom: choice.start, dto: choice.end },
+      { today: this.#today },
+    );
     this.#load();
   }
 
@@ -74,24 +98,26 @@ class Drilldown extends HTMLElement {
           <p class="eyebrow" data-slot="eyebrow"></p>
           <h1 id="drilldown-title" tabindex="-1" data-slot="title">Campaign</h1>
           <p class="muted" data-slot="subtitle"></p>
+          <p class="time-note muted" data-slot="time-note"></p>
         </header>
         <dl class="facts" data-slot="facts"></dl>
         <nav class="tabs" aria-label="Breakdown" data-slot="tabs"></nav>
         <div class="toolbar">
-          <cr-date-range label="Drilldown dates"></cr-date-range>
+          <cr-date-range label="Drilldown Dates"></cr-date-range>
+          <div class="field" data-slot="grouping" hidden>
+            <label for="drilldown-group">Rows</label>
+            <select id="drilldown-group" data-control="group">
+              ${GROUPINGS.map((g) => html`<option value="${g.key}">${g.label}</option>`)}
+            </select>
+          </div>
         </div>
-        <div class="tiles" data-slot="tiles" aria-live="polite"></div>
+        <div class="tiles tiles-3" data-slot="tiles" aria-live="polite"></div>
         <div class="table-actions">
           <p class="muted" data-slot="status" role="status"></p>
           <button type="button" class="button" data-action="export" disabled>Export CSV</button>
         </div>
         <div data-slot="body"></div>
-        <p class="note">
-          <strong>Why rows can add up to more guests than the campaign total:</strong> Targeted
-          Guests counts distinct guests. A guest messaged at two centers, or on several days,
-          counts once in each of those rows but once only in the campaign total. Processed and
-          Credits Consumed always add up exactly.
-        </p>
+        <p class="note"><strong>Why rows can add up to more guests than the campaign total:</strong> ${ROWS_NOTE}</p>
       </section>`,
     );
     this.querySelector("cr-date-range").addEventListener("cr-range-change", (event) => {
@@ -103,9 +129,12 @@ class Drilldown extends HTMLElement {
         dto: preset === "custom" ? end : "",
       });
     });
+    this.querySelector("[data-control=group]").addEventListener("change", (event) =>
+      this.#navigate({ group: event.target.value }),
+    );
     this.querySelector("[data-action=export]").addEventListener("click", () => this.#export());
-    this.querySelector("[data-slot=body]").addEventListener("click", (event) => {
-      if (event.target.closest("[data-action=retry]")) this.#load({ force: true });
+    handleProblemActions(this.querySelector("[data-slot=body]"), {
+      retry: () => this.#load({ force: true }),
     });
   }
 
@@ -113,14 +142,38 @@ class Drilldown extends HTMLElement {
     this.dispatchEvent(new CustomEvent(NAVIGATE, { bubbles: true, detail: { patch, ...options } }));
   }
 
+  /** The campaign, and its rows: centers, or periods `{start, end, full, …numbers}`. */
   async #fetch(kind, id, scope, window) {
-    const data = await graphql(queryCampaignBreakdown(kind), {
-      id,
-      dateRange: window,
-      zoneId: scope.zoneId,
-      centerId: scope.centerId,
-    });
-    return data.campaign;
+    const where = { id, zoneId: scope.zoneId, centerId: scope.centerId };
+    const data = await graphql(queryCampaignBreakdown(kind), { ...where, dateRange: window });
+    const campaign = data.campaign;
+    if (!campaign) return { campaign, rows: [], unit: "day" };
+    if (kind === "centers") return { campaign, rows: campaign.centerBreakdown, unit: "day" };
+    const days = campaign.dateBreakdown;
+    // All time spans the campaign's first to last business date.
+    const span = window ?? (days.length ? { start: days[0].date, end: days.at(-1).date } : null);
+    const unit = this.#state.group || (span ? autoGrouping(daysIn(span.start, span.end)) : "day");
+    if (unit === "day" || !span) {
+      const rows = days.map((d) => ({ ...d, start: d.date, end: d.date, full: true }));
+      return { campaign, rows, unit };
+    }
+    const periods = periodsOf(span.start, span.end, unit);
+    const chunks = [];
+    for (let i = 0; i < periods.length; i += PERIODS_PER_REQUEST) {
+      chunks.push(periods.slice(i, i + PERIODS_PER_REQUEST));
+    }
+    const answers = await Promise.all(
+      chunks.map((chunk) => {
+        const ranges = Object.fromEntries(
+          chunk.map((p, i) => [`r${i}`, { start: p.start, end: p.end }]),
+        );
+        return graphql(queryCampaignPeriods(chunk.length), { ...where, ...ranges });
+      }),
+    );
+    const rows = chunks.flatMap((chunk, c) =>
+      chunk.map((period, i) => ({ ...period, ...answers[c][`p${i}`] })),
+    );
+    return { campaign, rows, unit };
   }
 
   async #load({ force = false } = {}) {
@@ -129,8 +182,15 @@ class Drilldown extends HTMLElement {
     const id = this.#state.campaign;
     const scope = scopeOf(this.#viewer, this.#state);
     const window = windowOf(this.#choice(), this.#today);
-    const key = JSON.stringify([kind, id, scope.zoneId, scope.centerId, window]);
     this.#renderFrame(scope, window);
+    if (this.#problems.length) {
+      this.#queryKey = "";
+      this.#request += 1;
+      this.#loading = false;
+      this.#renderResult();
+      return;
+    }
+    const key = JSON.stringify([kind, id, scope.zoneId, scope.centerId, window, this.#state.group]);
     if (key === this.#queryKey && !force) return;
     this.#queryKey = key;
     const request = (this.#request += 1);
@@ -140,14 +200,9 @@ class Drilldown extends HTMLElement {
     this.#error = null;
     this.#renderResult();
     try {
-      const campaign = id ? await this.#fetch(kind, id, scope, window) : null;
+      const answer = id ? await this.#fetch(kind, id, scope, window) : { campaign: null, rows: [] };
       if (request !== this.#request) return;
-      const rows = campaign
-        ? kind === "centers"
-          ? campaign.centerBreakdown
-          : campaign.dateBreakdown
-        : [];
-      this.#result = { kind, campaign, rows, scope, window };
+      this.#result = { kind, scope, window, ...answer };
     } catch (error) {
       if (request !== this.#request) return;
       this.#error = error;
@@ -162,14 +217,18 @@ class Drilldown extends HTMLElement {
     const s = this.#state;
     const kind = this.#kind;
     this.querySelector("[data-slot=back]").href =
-      `/${toSearch({ ...s, view: "report", campaign: "", drange: "", dfrom: "", dto: "" })}`;
+      `/${toSearch({ ...s, view: "report", campaign: "", ...RESET })}`;
     render(
       this.querySelector("[data-slot=eyebrow]"),
       html`Marketing › Credit consumption › ${KINDS[kind].title}`,
     );
     render(
       this.querySelector("[data-slot=subtitle]"),
-      html`${describeRange(window)} · ${scope.name}${window ? " · dates in each center's time zone" : ""}`,
+      html`${describeRange(window)} · ${scope.name}`,
+    );
+    render(
+      this.querySelector("[data-slot=time-note]"),
+      timeZoneNote(this.#viewer, this.#today),
     );
     render(
       this.querySelector("[data-slot=tabs]"),
@@ -178,47 +237,44 @@ class Drilldown extends HTMLElement {
           html`<a href="/${toSearch({ ...s, view })}" data-internal ${view === kind ? html`aria-current="page"` : ""}>${k.tab}</a>`,
       ),
     );
+    this.querySelector("[data-slot=grouping]").hidden = kind !== "dates";
   }
 
   #renderResult() {
     const body = this.querySelector("[data-slot=body]");
+    const tiles = this.querySelector("[data-slot=tiles]");
     const status = this.querySelector("[data-slot=status]");
     const exportButton = this.querySelector("[data-action=export]");
     const result = this.#result;
     this.setAttribute("aria-busy", String(this.#loading));
+    tiles.classList.toggle("stale", this.#loading);
+    tiles.setAttribute("aria-busy", String(this.#loading));
     exportButton.disabled = true;
-    if (this.#error) {
-      render(this.querySelector("[data-slot=tiles]"), "");
-      const message = this.#error instanceof ApiError ? this.#error.message : String(this.#error);
+    if (this.#problems.length || this.#error) {
+      render(tiles, "");
       status.textContent = "";
-      render(
-        body,
-        html`<div class="state state-error" role="alert">
-          <p><strong>This breakdown could not be loaded.</strong> ${message}</p>
-          <button type="button" class="button" data-action="retry">Retry</button>
-        </div>`,
-      );
+      render(body, this.#problems.length ? this.#linkProblemState() : this.#errorState());
       return;
     }
     if (!result) {
       status.textContent = "Loading…";
-      render(
-        body,
-        html`<div class="state state-loading"><span class="spinner" aria-hidden="true"></span> Loading…</div>`,
-      );
+      render(tiles, skeletonTiles(3));
+      render(body, skeletonTable());
       return;
     }
     status.textContent = this.#loading ? "Updating…" : "";
-    const { campaign, rows, kind } = result;
+    const { campaign, rows, kind, unit } = result;
     if (!campaign) {
+      document.title = "Campaign not found · Credit consumption";
       render(this.querySelector("[data-slot=title]"), "Campaign not found");
       render(this.querySelector("[data-slot=facts]"), "");
-      render(this.querySelector("[data-slot=tiles]"), "");
+      render(tiles, "");
       render(
         body,
         html`<div class="state state-empty" role="alert">
           <p><strong>There is no such campaign in ${result.scope.name}.</strong> It may reach other
           centers only, or the link may be for another organization.</p>
+          <a class="button" href="${this.querySelector("[data-slot=back]").getAttribute("href")}" data-internal>Back to the report</a>
         </div>`,
       );
       return;
@@ -227,14 +283,14 @@ class Drilldown extends HTMLElement {
     render(this.querySelector("[data-slot=title]"), campaign.name);
     render(
       this.querySelector("[data-slot=facts]"),
-      html`<div><dt>Type</dt><dd>${label(campaign.type)}</dd></div>
-        <div><dt>Created from</dt><dd>${label(campaign.createdFrom)}</dd></div>
+      html`<div><dt>Campaign Type</dt><dd>${label(campaign.type)}</dd></div>
+        <div><dt>Created From</dt><dd>${label(campaign.createdFrom)}</dd></div>
         <div><dt>Channel</dt><dd>${label(campaign.channel)}</dd></div>
-        <div><dt>Credit source</dt><dd>${campaign.creditSource.name}</dd></div>
+        <div><dt>Credit Source</dt><dd>${campaign.creditSource.name}</dd></div>
         <div><dt>Status</dt><dd><span class="status status-${campaign.status.toLowerCase()}">${label(campaign.status)}</span></dd></div>`,
     );
     render(
-      this.querySelector("[data-slot=tiles]"),
+      tiles,
       NUMBER_COLUMNS.map(
         (c) => html`<div class="tile ${c.kind === "decimal" ? "tile-main" : ""}">
           <span class="tile-label">${c.title}</span>
@@ -242,35 +298,76 @@ class Drilldown extends HTMLElement {
         </div>`,
       ),
     );
-    if (rows.length === 0) {
-      render(
-        body,
-        html`<div class="state state-empty"><p><strong>No messages from this campaign in this window.</strong>
-          Try a longer date range.</p></div>`,
-      );
+    if (kind === "dates") this.querySelector("[data-control=group]").value = unit;
+    // Every message has a guest: no targeted guest means no message at all.
+    if (campaign.targetedGuests === 0) {
+      render(body, this.#noMessages(result.window));
       return;
     }
     exportButton.disabled = this.#loading;
     const title = KINDS[kind].title;
+    const per = kind === "centers" ? "center" : UNIT_WORDS[unit];
     render(
       body,
       html`<figure class="chart-box">
-          <cr-chart label="${title} for ${campaign.name}; the table below lists the numbers."></cr-chart>
+          <figcaption class="chart-caption">Credits Consumed per ${per}<span class="muted">
+            · point at a bar for its Targeted Guests and Processed</span></figcaption>
+          <div class="chart-area">
+            <cr-chart label="${title} for ${campaign.name}: Credits Consumed per ${per}; the table below lists every number."></cr-chart>
+          </div>
         </figure>
-        ${breakdownTable({ kind, title, campaign, rows, zoneName: this.#zoneName })}`,
+        ${breakdownTable({ kind, unit, title, campaign, rows, zoneName: this.#zoneName })}`,
     );
     // Set through the CSSOM: the Content-Security-Policy refuses inline style attributes.
-    this.querySelector(".chart-box").style.height = `${chartHeight(kind, rows)}px`;
+    this.querySelector(".chart-area").style.height = `${chartHeight(kind, rows)}px`;
     this.querySelector("cr-chart").config =
-      kind === "centers" ? centerChart(rows) : dateChart(rows);
+      kind === "centers" ? centerChart(rows) : periodChart(rows, unit);
+  }
+
+  #noMessages(window) {
+    const longer = window
+      ? html`<button type="button" class="button" data-patch="${JSON.stringify({ drange: "all-time", dfrom: "", dto: "" })}">Show all time</button>`
+      : "";
+    return html`<div class="state state-empty" data-testid="no-messages">
+      <p><strong>No messages from this campaign ${window ? `in ${describeRange(window)}` : "yet"}.</strong>
+      ${window ? "Try a longer date range." : ""}</p>
+      <div class="state-actions">${longer}</div>
+    </div>`;
+  }
+
+  #linkProblemState() {
+    return problemState({
+      title: "This link cannot be shown as it is.",
+      details: this.#problems.map((p) => p.message),
+      actions: [{ label: "Show a valid breakdown instead", patch: fixOf(this.#problems) }],
+    });
+  }
+
+  #errorState() {
+    const error = this.#error;
+    const message = error instanceof ApiError ? error.message : String(error);
+    const { retry, actions } = apiProblem(error, { keys: DRILLDOWN_RANGE, reset: RESET });
+    return problemState({ title: "This breakdown could not be loaded.", message, retry, actions });
   }
 
   #zoneName = (zoneId) =>
-    this.#viewer.zones.find((z) => z.id === zoneId)?.name ?? (zoneId ? zoneId : "—");
+    zoneId ? (this.#viewer.zones.find((z) => z.id === zoneId)?.name ?? zoneId) : "No zone";
 
   #export() {
-    const { kind, campaign, rows, scope, window } = this.#result;
-    const csv = toCsv(breakdownCsvRows({ kind, campaign, rows, zoneName: this.#zoneName }));
+    const { kind, unit, campaign, rows, scope, window } = this.#result;
+    const table = breakdownCsv({ kind, unit, campaign, rows, zoneName: this.#zoneName });
+    const csv = toCsv(
+      exportRows({
+        title: `${KINDS[kind].title}${kind === "dates" ? ` (one row a ${unit})` : ""}`,
+        facts: [
+          ["Campaign", campaign.name],
+          ["Campaign ID", campaign.id],
+          ...exportFacts({ viewer: this.#viewer, scope, window, preset: this.#choice().preset }),
+        ],
+        ...table,
+        notes: [["Note", ROWS_NOTE]],
+      }),
+    );
     const name = [slug(campaign.name), KINDS[kind].file, scopeSlug(scope), rangeSlug(window)];
     downloadCsv(`credit-consumption_${name.join("_")}.csv`, csv);
     this.querySelector("[data-slot=status]").textContent =

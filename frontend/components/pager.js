@@ -31,6 +31,7 @@ class Pager extends HTMLElement {
       render(this, "");
       return;
     }
+    const hadFocus = this.contains(document.activeElement);
     const { page, size, shown, totalCount, hasNextPage } = data;
     const first = (page - 1) * size + 1;
     const pages = Math.max(1, Math.ceil(totalCount / size));
@@ -55,6 +56,11 @@ class Pager extends HTMLElement {
             ${hasNextPage ? "" : "disabled"}>Next ›</button>
         </span>`,
     );
+    // On the last page Next is disabled and cannot keep focus: the other button takes it,
+    // so a keyboard user is not dropped at the top of the document.
+    if (hadFocus && !this.contains(document.activeElement)) {
+      (this.querySelector("button:not(:disabled)") ?? this.querySelector("select")).focus();
+    }
   }
 }
 

@@ -1,10 +1,12 @@
 // <cr-report-filters>: what the report covers — scope, date range, name search, filters.
 // Built once and then only synchronised with the state, so typing and focus are never lost.
-// Every change goes up as `cr-navigate`, back to page 1.
+// Every change goes up as `cr-navigate`, back to page 1. On a phone the filters fold behind
+// one button that says what is applied, so the numbers come first.
 
+import { presetLabel } from "../lib/dates.js";
 import { CHANNELS, CREATED_FROM, STATUSES, TYPES, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
-import { NAVIGATE } from "../router.js";
+import { DEFAULTS, NAVIGATE } from "../router.js";
 
 const SEARCH_DELAY_MS = 300;
 const FILTERS = [
@@ -16,13 +18,13 @@ const FILTERS = [
   },
   {
     key: "type",
-    title: "Campaign type",
+    title: "Campaign Type",
     all: "All types",
     values: () => TYPES.map((v) => [v, label(v)]),
   },
   {
     key: "createdFrom",
-    title: "Created from",
+    title: "Created From",
     all: "Any level",
     values: () => CREATED_FROM.map((v) => [v, label(v)]),
   },
@@ -34,7 +36,7 @@ const FILTERS = [
   },
   {
     key: "source",
-    title: "Credit source",
+    title: "Credit Source",
     all: "All sources",
     values: (viewer) => viewer.creditSources.map((s) => [s.id, s.name]),
   },
@@ -42,8 +44,20 @@ const FILTERS = [
 /** The state keys that narrow the report within its scope and window. */
 export const FILTER_KEYS = [...FILTERS.map((f) => f.key), "q", "active"];
 
+/** Whether any filter differs from the report's defaults (what "Clear filters" undoes). */
 export function hasFilters(state) {
-  return FILTER_KEYS.some((key) => state[key]);
+  return FILTER_KEYS.some((key) => state[key] !== DEFAULTS[key]);
+}
+
+/** The filters that apply, in words: `[{key, text}]` ("Channel: SMS"). */
+export function filterSummary(state, viewer) {
+  const applied = FILTERS.filter((f) => state[f.key]).map((f) => {
+    const value = f.values(viewer).find(([v]) => v === state[f.key])?.[1] ?? state[f.key];
+    return { key: f.key, text: `${f.title}: ${value}` };
+  });
+  if (state.q) applied.unshift({ key: "q", text: `Campaign Name contains “${state.q}”` });
+  if (state.active !== "0") applied.push({ key: "active", text: "Only campaigns with activity" });
+  return applied;
 }
 
 /** Ask for a report with these changes, from page 1. */
@@ -57,7 +71,7 @@ export function refine(element, patch, options = {}) {
 }
 
 export function clearFilters(element) {
-  refine(element, Object.fromEntries(FILTER_KEYS.map((key) => [key, ""])));
+  refine(element, Object.fromEntries(FILTER_KEYS.map((key) => [key, DEFAULTS[key]])));
 }
 
 class ReportFilters extends HTMLElement {
@@ -79,7 +93,14 @@ class ReportFilters extends HTMLElement {
   }
 
   focusSearch() {
+    this.#fold(false);
     this.querySelector("[data-control=q]").focus();
+  }
+
+  /** Phones only: fold the filters away (or open them); wider screens always show them. */
+  #fold(folded) {
+    this.classList.toggle("folded", folded);
+    this.querySelector("[data-action=toggle]").setAttribute("aria-expanded", String(!folded));
   }
 
   #scopeField() {
@@ -108,11 +129,17 @@ class ReportFilters extends HTMLElement {
   #build() {
     render(
       this,
-      html`<form class="toolbar" role="search" aria-label="Report filters">
+      html`<button type="button" class="filters-toggle" data-action="toggle"
+          aria-expanded="false" aria-controls="report-filter-form">
+          <span class="filters-toggle-title">Filters</span>
+          <span class="filters-toggle-text muted" data-slot="toggle-text"></span>
+          <span class="filters-toggle-icon" aria-hidden="true">▾</span>
+        </button>
+        <form class="toolbar" id="report-filter-form" role="search" aria-label="Report filters">
         ${this.#scopeField()}
-        <cr-date-range label="Date range" data-control="range"></cr-date-range>
+        <cr-date-range label="Date Range" data-control="range"></cr-date-range>
         <div class="field field-search">
-          <label for="report-search">Campaign name</label>
+          <label for="report-search">Campaign Name</label>
           <input id="report-search" type="search" placeholder="Search campaigns"
             autocomplete="off" data-control="q">
         </div>
@@ -132,6 +159,10 @@ class ReportFilters extends HTMLElement {
           Clear filters
         </button>
       </form>`,
+    );
+    this.#fold(true);
+    this.querySelector("[data-action=toggle]").addEventListener("click", () =>
+      this.#fold(!this.classList.contains("folded")),
     );
     const form = this.querySelector("form");
     form.addEventListener("submit", (event) => {
@@ -169,7 +200,7 @@ class ReportFilters extends HTMLElement {
       const [kind, id] = target.value.split(":");
       refine(this, { zone: kind === "zone" ? id : "", center: kind === "center" ? id : "" });
     } else if (target.dataset.control === "active") {
-      refine(this, { active: target.checked ? "1" : "" });
+      refine(this, { active: target.checked ? "1" : "0" });
     }
   }
 
@@ -190,8 +221,16 @@ class ReportFilters extends HTMLElement {
     const search = this.querySelector("[data-control=q]");
     if (document.activeElement !== search) search.value = state.q;
     for (const f of FILTERS) this.querySelector(`[data-filter=${f.key}]`).value = state[f.key];
-    this.querySelector("[data-control=active]").checked = state.active === "1";
+    this.querySelector("[data-control=active]").checked = state.active !== "0";
     this.querySelector("[data-action=clear]").hidden = !hasFilters(state);
+    const changed = FILTER_KEYS.filter((key) => state[key] !== DEFAULTS[key]).length;
+    const scopeName = scope?.selectedOptions[0]?.textContent.trim();
+    render(
+      this.querySelector("[data-slot=toggle-text]"),
+      [presetLabel(state.range), scopeName, changed ? `${changed} changed` : ""]
+        .filter(Boolean)
+        .join(" · "),
+    );
   }
 }
 

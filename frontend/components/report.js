@@ -3,18 +3,38 @@
 // given; every change it wants goes up as a `cr-navigate` event.
 
 import { ApiError, graphql } from "../api.js";
-import { downloadCsv, toCsv } from "../lib/csv.js";
+import { downloadCsv, exportRows, toCsv } from "../lib/csv.js";
 import { describeRange } from "../lib/dates.js";
-import { formatDecimal, formatInt } from "../lib/format.js";
+import { formatDecimal, formatInt, plainDecimal } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
-import { organizationToday, rangeSlug, scopeOf, scopeSlug, windowOf } from "../lib/scope.js";
+import { REPORT_RANGE, apiProblem, fixOf, reportLinkProblems } from "../lib/problems.js";
+import {
+  exportFacts,
+  organizationToday,
+  rangeSlug,
+  scopeOf,
+  scopeSlug,
+  timeZoneNote,
+  windowOf,
+} from "../lib/scope.js";
 import { QUERY_CAMPAIGN_REPORT } from "../queries.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
 import { CAMPAIGN_COLUMNS, firstDirection } from "./campaign-table.js";
 import { PAGE_SIZES } from "./pager.js";
-import { clearFilters, hasFilters, refine } from "./report-filters.js";
+import { handleProblemActions, problemState } from "./problem-state.js";
+import { skeletonTable, skeletonTiles } from "./skeleton.js";
+import { clearFilters, filterSummary, hasFilters, refine } from "./report-filters.js";
 
 const EXPORT_PAGE_SIZE = 200; // the API's largest page
+const SORT_FIELDS = CAMPAIGN_COLUMNS.map((c) => c.field);
+// What "Reset this view" goes back to: the defaults of everything but the scope.
+const RESET = Object.fromEntries(
+  Object.entries(DEFAULTS).filter(([key]) => !["view", "zone", "center"].includes(key)),
+);
+const ROWS_NOTE =
+  "Targeted Guests counts distinct guests. A guest messaged by two campaigns, at two centers " +
+  "or on several days counts once in each row but once only in the total, so rows may add up " +
+  "to more than the total. Processed and Credits Consumed always add up exactly.";
 
 class Report extends HTMLElement {
   #viewer = null;
@@ -24,6 +44,7 @@ class Report extends HTMLElement {
   #request = 0;
   #result = null; // {campaigns, variables, scope, window, page}
   #error = null;
+  #problems = []; // what in the link cannot be shown
   #loading = false;
 
   set viewer(viewer) {
@@ -40,6 +61,11 @@ class Report extends HTMLElement {
     const filters = this.querySelector("cr-report-filters");
     filters.viewer = this.#viewer;
     filters.data = { state, today: this.#today };
+    this.#problems = reportLinkProblems(state, {
+      today: this.#today,
+      sortFields: SORT_FIELDS,
+      pageSizes: PAGE_SIZES,
+    });
     this.#load();
   }
 
@@ -50,11 +76,12 @@ class Report extends HTMLElement {
   #build() {
     render(
       this,
-      html`<section class="view" aria-labelledby="report-title">
+      html`<section class="view report-view" aria-labelledby="report-title">
         <header class="view-head">
           <p class="eyebrow">Marketing</p>
           <h1 id="report-title" tabindex="-1">Credit consumption</h1>
           <p class="muted" data-slot="subtitle"></p>
+          <p class="time-note muted" data-slot="time-note"></p>
         </header>
         <cr-report-filters></cr-report-filters>
         <div class="tiles" data-slot="tiles" aria-live="polite"></div>
@@ -65,12 +92,7 @@ class Report extends HTMLElement {
         <div data-slot="body"></div>
         <cr-campaign-table hidden></cr-campaign-table>
         <cr-pager class="pager"></cr-pager>
-        <p class="note">
-          <strong>Why rows can add up to more guests than a total:</strong> Targeted Guests counts
-          distinct guests. A guest messaged by two campaigns, at two centers or on several days
-          counts once in each row but once only in the total, so rows may add up to more than the
-          total. Processed and Credits Consumed always add up exactly.
-        </p>
+        <p class="note"><strong>Why rows can add up to more guests than a total:</strong> ${ROWS_NOTE}</p>
       </section>`,
     );
     this.querySelector("[data-action=export]").addEventListener("click", () => this.#export());
@@ -82,10 +104,11 @@ class Report extends HTMLElement {
     });
     this.addEventListener("cr-page", (event) => this.#turnPage(event.detail.direction));
     this.addEventListener("cr-page-size", (event) => refine(this, { size: event.detail.size }));
-    this.querySelector("[data-slot=body]").addEventListener("click", (event) => {
+    const body = this.querySelector("[data-slot=body]");
+    handleProblemActions(body, { retry: () => this.#load({ force: true }) });
+    body.addEventListener("click", (event) => {
       const action = event.target.closest("[data-action]")?.dataset.action;
-      if (action === "retry") this.#load({ force: true });
-      if (action === "reset-scope") refine(this, { zone: "", center: "" });
+      if (action === "include-inactive") refine(this, { active: "0" });
       if (action === "clear") {
         clearFilters(this);
         this.querySelector("cr-report-filters").focusSearch();
@@ -127,7 +150,7 @@ class Report extends HTMLElement {
           statuses: list(state.status),
           creditSourceIds: list(state.source),
           nameContains: state.q || null,
-          withActivity: state.active === "1",
+          withActivity: state.active !== "0",
         },
         orderBy: { field: state.sort, direction: state.dir === "ASC" ? "ASC" : "DESC" },
         first: size,
@@ -138,6 +161,14 @@ class Report extends HTMLElement {
 
   async #load({ force = false } = {}) {
     if (this.hidden) return;
+    if (this.#problems.length) {
+      // Nothing to ask the API: the link itself cannot be shown.
+      this.#queryKey = "";
+      this.#request += 1;
+      this.#loading = false;
+      this.#render();
+      return;
+    }
     const query = this.#query();
     const key = JSON.stringify(query.variables);
     if (key === this.#queryKey && !force) return;
@@ -169,33 +200,34 @@ class Report extends HTMLElement {
     const pending = this.#query();
     render(
       this.querySelector("[data-slot=subtitle]"),
-      html`${describeRange(pending.window)} · ${pending.scope.name}${
-        pending.window ? " · dates in each center's time zone" : ""
-      }`,
+      html`${describeRange(pending.window)} · ${pending.scope.name}`,
+    );
+    render(
+      this.querySelector("[data-slot=time-note]"),
+      timeZoneNote(this.#viewer, this.#today),
     );
     this.setAttribute("aria-busy", String(this.#loading));
     const table = this.querySelector("cr-campaign-table");
     const body = this.querySelector("[data-slot=body]");
+    const tiles = this.querySelector("[data-slot=tiles]");
     const status = this.querySelector("[data-slot=status]");
     const exportButton = this.querySelector("[data-action=export]");
     const pager = this.querySelector("cr-pager");
     table.hidden = true;
     exportButton.disabled = true;
-    if (this.#error) {
-      render(this.querySelector("[data-slot=tiles]"), "");
+    tiles.classList.toggle("stale", this.#loading);
+    tiles.setAttribute("aria-busy", String(this.#loading));
+    if (this.#problems.length || this.#error) {
+      render(tiles, "");
       pager.data = null;
       status.textContent = "";
-      render(body, this.#errorState());
+      render(body, this.#problems.length ? this.#linkProblemState() : this.#errorState());
       return;
     }
     if (!this.#result) {
-      status.textContent = "Loading…";
-      render(
-        body,
-        html`<div class="state state-loading">
-          <span class="spinner" aria-hidden="true"></span> Loading campaigns…
-        </div>`,
-      );
+      status.textContent = "Loading campaigns…";
+      render(tiles, skeletonTiles());
+      render(body, skeletonTable());
       return;
     }
     const { campaigns, page, variables } = this.#result;
@@ -227,47 +259,64 @@ class Report extends HTMLElement {
     };
   }
 
+  #linkProblemState() {
+    return problemState({
+      title: "This link cannot be shown as it is.",
+      details: this.#problems.map((p) => p.message),
+      actions: [{ label: "Show a valid report instead", patch: fixOf(this.#problems) }],
+    });
+  }
+
   #errorState() {
     const error = this.#error;
     const message = error instanceof ApiError ? error.message : String(error);
-    const outsideScope = error.code === "NOT_FOUND" && (this.#state.zone || this.#state.center);
-    const own = this.#viewer.center ?? this.#viewer.zone ?? this.#viewer.organization;
-    return html`<div class="state state-error" role="alert">
-      <p><strong>The report could not be loaded.</strong> ${message}</p>
-      ${
-        outsideScope
-          ? html`<p>The link names a zone or center you do not see.</p>
-            <button type="button" class="button" data-action="reset-scope">Show ${own.name}</button>`
-          : html`<button type="button" class="button" data-action="retry">Retry</button>`
-      }
-    </div>`;
+    const title = "The report could not be loaded.";
+    if (error.code === "NOT_FOUND" && (this.#state.zone || this.#state.center)) {
+      const own = this.#viewer.center ?? this.#viewer.zone ?? this.#viewer.organization;
+      return problemState({
+        title,
+        message: `${message} The link names a zone or center you do not see.`,
+        actions: [{ label: `Show ${own.name}`, patch: { zone: "", center: "", after: "" } }],
+      });
+    }
+    const { retry, actions } = apiProblem(error, { keys: REPORT_RANGE, reset: RESET });
+    return problemState({ title, message, retry, actions });
   }
 
   #emptyState() {
-    const filtered = hasFilters(this.#state);
+    const state = this.#state;
+    const others = filterSummary(state, this.#viewer).filter((f) => f.key !== "active");
+    const onlyActive = state.active !== "0";
+    const reasons = [
+      onlyActive ? "with activity in this window" : "",
+      others.length ? "matching these filters" : "",
+    ].filter(Boolean);
     return html`<div class="state state-empty">
       <p>
-        <strong>No campaigns ${filtered ? "match these filters" : "in this scope"}.</strong>
-        ${
-          filtered
-            ? "Try another date range, or clear the filters."
-            : "Try another date range or scope."
-        }
+        <strong>No campaigns ${reasons.length ? reasons.join(" and ") : "in this scope"}.</strong>
+        Try another date range${others.length ? ", or clear the filters" : " or scope"}.
       </p>
-      ${
-        filtered
-          ? html`<button type="button" class="button" data-action="clear">Clear filters</button>`
-          : ""
-      }
+      <div class="state-actions">
+        ${
+          onlyActive
+            ? html`<button type="button" class="button" data-action="include-inactive">Include campaigns without activity</button>`
+            : ""
+        }
+        ${
+          hasFilters(state) && others.length
+            ? html`<button type="button" class="button" data-action="clear">Clear filters</button>`
+            : ""
+        }
+      </div>
     </div>`;
   }
 
   #renderTiles({ totals, totalCount }) {
     const tiles = [
       ["Campaigns", "campaigns", formatInt(totalCount)],
-      ["Targeted guests", "targetedGuests", formatInt(totals.targetedGuests)],
+      ["Targeted Guests", "targetedGuests", formatInt(totals.targetedGuests)],
       ["Processed", "processed", formatInt(totals.processed)],
-      ["Credits consumed", "creditsConsumed", formatDecimal(totals.creditsConsumed)],
+      ["Credits Consumed", "creditsConsumed", formatDecimal(totals.creditsConsumed)],
     ];
     render(
       this.querySelector("[data-slot=tiles]"),
@@ -284,7 +333,7 @@ class Report extends HTMLElement {
     );
   }
 
-  /** Every matching campaign, not just this page, with the columns and numbers on screen. */
+  /** Every matching campaign, not just this page, with the columns on screen and their ids. */
   async #export() {
     const { variables, scope, window } = this.#result;
     const button = this.querySelector("[data-action=export]");
@@ -292,38 +341,51 @@ class Report extends HTMLElement {
     button.disabled = true;
     status.textContent = "Preparing the CSV…";
     try {
-      const rows = [];
+      const campaigns = [];
       let after = null;
-      let campaigns;
+      let connection;
       do {
         const page = { ...variables, first: EXPORT_PAGE_SIZE, after };
-        campaigns = (await graphql(QUERY_CAMPAIGN_REPORT, page)).campaigns;
-        rows.push(...campaigns.edges.map((e) => e.node));
-        after = campaigns.pageInfo.endCursor;
-      } while (campaigns.pageInfo.hasNextPage);
-      const { totals } = campaigns;
-      const csv = toCsv([
-        CAMPAIGN_COLUMNS.map((c) => c.title),
-        ...rows.map((campaign) => CAMPAIGN_COLUMNS.map((c) => c.value(campaign))),
-        [
-          "Total",
-          "",
-          "",
-          totals.targetedGuests,
-          totals.processed,
-          totals.creditsConsumed,
-          "",
-          "",
-          "",
-        ],
-      ]);
-      downloadCsv(`credit-consumption_${scopeSlug(scope)}_${rangeSlug(window)}.csv`, csv);
-      status.textContent = `Exported ${formatInt(rows.length)} campaigns.`;
+        connection = (await graphql(QUERY_CAMPAIGN_REPORT, page)).campaigns;
+        campaigns.push(...connection.edges.map((e) => e.node));
+        after = connection.pageInfo.endCursor;
+      } while (connection.pageInfo.hasNextPage);
+      downloadCsv(
+        `credit-consumption_${scopeSlug(scope)}_${rangeSlug(window)}.csv`,
+        toCsv(this.#csvRows(campaigns, connection.totals, scope, window)),
+      );
+      status.textContent = `Exported ${formatInt(campaigns.length)} campaigns.`;
     } catch (error) {
       status.textContent = `The CSV could not be made: ${error.message}`;
     } finally {
       button.disabled = false;
     }
+  }
+
+  #csvRows(campaigns, totals, scope, window) {
+    const cellOf = (column, campaign) => {
+      const value = column.value(campaign);
+      return column.kind === "decimal" ? plainDecimal(value) : value;
+    };
+    const filters = filterSummary(this.#state, this.#viewer).map((f) => f.text);
+    const what = campaigns.length === 1 ? "campaign" : "campaigns";
+    const total = CAMPAIGN_COLUMNS.map((c) => {
+      if (c.field === "TARGETED_GUESTS") return totals.targetedGuests;
+      if (c.field === "PROCESSED") return totals.processed;
+      if (c.field === "CREDITS_CONSUMED") return plainDecimal(totals.creditsConsumed);
+      return "";
+    });
+    return exportRows({
+      title: "Credit consumption by campaign",
+      facts: [
+        ...exportFacts({ viewer: this.#viewer, scope, window, preset: this.#state.range }),
+        ["Filters", filters.length ? filters.join("; ") : "None"],
+      ],
+      header: ["Campaign ID", ...CAMPAIGN_COLUMNS.map((c) => c.title)],
+      rows: campaigns.map((c) => [c.id, ...CAMPAIGN_COLUMNS.map((column) => cellOf(column, c))]),
+      total: [`Total (${campaigns.length} ${what})`, ...total],
+      notes: [["Note", ROWS_NOTE]],
+    });
   }
 }
 

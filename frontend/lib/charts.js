@@ -1,11 +1,24 @@
-// Chart.js configurations for the drilldowns. Credits become Numbers here for bar lengths
-// only: the numbers people read and export stay the API's exact decimal strings.
+// Chart.js configurations for the drilldowns: one measure, Credits Consumed, on one labelled
+// axis; a bar's tooltip adds the other numbers. Credits become Numbers here for bar lengths
+// only: tooltips, tables and exports show the API's exact decimals.
 
-import { formatDate } from "./dates.js";
+import { describePeriod, formatDayMonth, formatMonth } from "./dates.js";
+import { formatDecimal, formatInt } from "./format.js";
 
 const BAR_COLOR = "#0f766e";
-const LINE_COLOR = "#b45309";
 const COMMON = { animation: false, responsive: true, maintainAspectRatio: false };
+const CREDITS = "Credits Consumed";
+
+function others(row) {
+  return [
+    `Targeted Guests: ${formatInt(row.targetedGuests)}`,
+    `Processed: ${formatInt(row.processed)}`,
+  ];
+}
+
+function axisTitle(text) {
+  return { display: true, text, font: { weight: "bold" } };
+}
 
 /** Credits per center, biggest first (the API's order), one labelled bar each. */
 export function centerChart(rows) {
@@ -15,7 +28,7 @@ export function centerChart(rows) {
       labels: rows.map((r) => r.center.name),
       datasets: [
         {
-          label: "Credits consumed",
+          label: CREDITS,
           data: rows.map((r) => Number(r.creditsConsumed)),
           backgroundColor: BAR_COLOR,
         },
@@ -24,53 +37,52 @@ export function centerChart(rows) {
     options: {
       ...COMMON,
       indexAxis: "y",
-      plugins: { legend: { display: false } },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (item) => `${CREDITS}: ${formatDecimal(rows[item.dataIndex].creditsConsumed)}`,
+            afterLabel: (item) => others(rows[item.dataIndex]),
+          },
+        },
+      },
       scales: {
-        x: { beginAtZero: true, title: { display: true, text: "Credits consumed" } },
+        x: { beginAtZero: true, title: axisTitle(CREDITS) },
         y: { ticks: { autoSkip: false } },
       },
     },
   };
 }
 
-/** Credits per business date as bars, targeted guests as a line on an axis of its own. */
-export function dateChart(rows) {
+/** Credits per day, week or month (`unit`) as bars on one axis. */
+export function periodChart(rows, unit) {
+  const label = (row) => (unit === "month" ? formatMonth(row.start) : formatDayMonth(row.start));
   return {
     type: "bar",
     data: {
-      labels: rows.map((r) => formatDate(r.date)),
+      labels: rows.map(label),
       datasets: [
         {
-          type: "bar",
-          label: "Credits consumed",
+          label: CREDITS,
           data: rows.map((r) => Number(r.creditsConsumed)),
           backgroundColor: BAR_COLOR,
-          yAxisID: "credits",
-          order: 2,
-        },
-        {
-          type: "line",
-          label: "Targeted guests",
-          data: rows.map((r) => r.targetedGuests),
-          borderColor: LINE_COLOR,
-          backgroundColor: LINE_COLOR,
-          pointRadius: rows.length > 60 ? 0 : 2,
-          yAxisID: "guests",
-          order: 1,
         },
       ],
     },
     options: {
       ...COMMON,
-      interaction: { mode: "index", intersect: false },
-      scales: {
-        credits: { position: "left", beginAtZero: true, title: { display: true, text: "Credits" } },
-        guests: {
-          position: "right",
-          beginAtZero: true,
-          grid: { drawOnChartArea: false },
-          title: { display: true, text: "Guests" },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            title: (items) => describePeriod(rows[items[0].dataIndex], unit),
+            label: (item) => `${CREDITS}: ${formatDecimal(rows[item.dataIndex].creditsConsumed)}`,
+            afterLabel: (item) => others(rows[item.dataIndex]),
+          },
         },
+      },
+      scales: {
+        y: { beginAtZero: true, title: axisTitle(CREDITS) },
         x: { ticks: { maxRotation: 0, autoSkip: true } },
       },
     },

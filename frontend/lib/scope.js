@@ -1,8 +1,8 @@
 // The scope a view reports on: the user's own, or a zone or center an organization (or zone)
-// user narrowed it to. Shared by the report and the drilldowns, and named in CSV file names.
+// user narrowed it to. Shared by the report and the drilldowns, and named in CSV exports.
 
-import { slug } from "./csv.js";
-import { DEFAULT_PRESET, resolveRange, todayIn } from "./dates.js";
+import { exportTime, slug } from "./csv.js";
+import { DEFAULT_PRESET, formatDate, presetLabel, resolveRange, todayIn } from "./dates.js";
 
 export function scopeOf(viewer, state) {
   const zone = state.zone ? viewer.zones.find((z) => z.id === state.zone) : null;
@@ -45,4 +45,26 @@ export function windowOf(choice, today) {
 
 export function rangeSlug(window) {
   return window ? `${window.start}_to_${window.end}` : "all-time";
+}
+
+/** What every view says about its dates: which calendar presets use, and which one rows use. */
+export function timeZoneNote(viewer, today) {
+  const zone = viewer.organization.timezone;
+  return (
+    `Presets end today, ${formatDate(today)}, in ${zone} (the organization's time zone); ` +
+    "each message counts on its center's local date."
+  );
+}
+
+/** The `label,value` lines that open an export: scope, dates and when it was made. */
+export function exportFacts({ viewer, scope, window, preset }) {
+  const zone = viewer.organization.timezone;
+  const range = window ? `${window.start} to ${window.end}` : "All time";
+  const named = preset && preset !== "custom" ? ` (${presetLabel(preset)})` : "";
+  return [
+    ["Scope", `${scope.name} (${scope.kind})`],
+    ["Date range", range + named],
+    ["Dates", `Business dates: each message counts on its center's local date; presets in ${zone}`],
+    ["Exported at", `${exportTime(zone)} (${zone})`],
+  ];
 }
