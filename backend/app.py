@@ -16,11 +16,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from backend.api.view import GraphQLView
+from backend.body_timeout import BodyTimeoutMiddleware
 from backend.center_index import center_indexes
 from backend.db import close_database, open_database
 from backend.memory import tune_memory_management
 from backend.security import SecurityMiddleware, cors_origins, with_cors
 from backend.settings import Settings
+from backend.signin_throttle import SignInLimits, SignInThrottle
 from backend.usage_index import warm_up
 from backend.web import routes as web_routes
 
@@ -39,8 +41,14 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
-    """Build the app. Tests that already hold a database pass `manage_database=False`."""
+def create_app(
+    settings: Settings,
+    *,
+    manage_database: bool = True,
+    sign_in_limits: SignInLimits | None = None,
+) -> Starlette:
+    """Build the app. Tests that already hold a database pass `manage_database=False`, and
+    tests of the sign-in throttle smaller `sign_in_limits`."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -71,10 +79,14 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
     if FRONTEND_DIR.is_dir():
         routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"))
     # Outermost first: every response, CORS preflights included, gets the security headers.
-    middleware = [Middleware(SecurityMiddleware)]
+    middleware = [
+        Middleware(SecurityMiddleware),
+        Middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout),
+    ]
     origins = cors_origins()
     if origins:
         middleware.append(Middleware(with_cors, origins=origins))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
+    app.state.sign_in_throttle = SignInThrottle(sign_in_limits)
     return app

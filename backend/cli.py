@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from backend.settings import Settings
+from backend.settings import Settings, SettingsError
 
 DEMO_DEFAULT_MESSAGES = 40_000
 PROGRESS_THRESHOLD = 20_000
@@ -132,9 +133,30 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from backend.app import create_app
+    from backend.server import server_config
+    from backend.settings import SECRET_KEY_ENV, weak_secret_key_reason
 
+    if settings.secret_key_configured:
+        reason = weak_secret_key_reason(settings.secret_key)
+        if reason is not None:
+            raise SystemExit(
+                f"credit-report: error: {SECRET_KEY_ENV} {reason}; set a long random value: "
+                "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+    else:
+        # The demo runs this way; a deployment would lose every session on each restart.
+        print(
+            f"credit-report: warning: {SECRET_KEY_ENV} is not set: sessions are signed with a "
+            "random key of this process and end when it stops",
+            file=sys.stderr,
+            flush=True,
+        )
     print(f"Serving on http://{settings.host}:{settings.port}/", flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    server = uvicorn.Server(server_config(settings, create_app(settings)))
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:  # uvicorn has logged why (a port in use, the database down)
+        raise SystemExit("credit-report: error: the server did not start")
 
 
 async def _import(path: Path) -> None:
@@ -293,11 +315,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         sys.stdout.write(export_schema())
         return
-    settings = Settings.from_env(
-        database_url=getattr(args, "database_url", None),
-        host=getattr(args, "host", None),
-        port=getattr(args, "port", None),
-    )
+    try:
+        settings = Settings.from_env(
+            database_url=getattr(args, "database_url", None),
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+        )
+    except SettingsError as error:
+        raise SystemExit(f"credit-report: error: {error}") from None
     if args.command == "serve":
         _serve(settings)
         return

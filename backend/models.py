@@ -265,3 +265,27 @@ class Session(Model):
 
     class Meta:
         table = "app_session"
+
+
+class SignInFailure(Model):
+    """A failed sign-in, kept by the throttle (backend/signin_throttle.py) until it ages out.
+
+    In the database rather than in memory so that every app process counts the same failures.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    # A SHA-256 of the normalized email, not the email: people type passwords into the email
+    # field, and a failure table must not keep them readable.
+    account_digest = fields.CharField(max_length=64)
+    # The client address as the throttle keys it (an IPv6 client by its /64).
+    address = fields.CharField(max_length=64)
+    failed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "sign_in_failure"
+        indexes = (
+            Index(fields=("address", "failed_at"), name="sign_in_failure_address"),
+            Index(fields=("account_digest", "address", "failed_at"), name="sign_in_failure_pair"),
+            # The global limit and the pruning read by time alone.
+            Index(fields=("failed_at",), name="sign_in_failure_time"),
+        )

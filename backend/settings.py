@@ -2,17 +2,82 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite://credit-report.db"
 DATABASE_URL_ENV = "CREDIT_REPORT_DATABASE_URL"
 SECRET_KEY_ENV = "CREDIT_REPORT_SECRET_KEY"
+TRUSTED_PROXIES_ENV = "CREDIT_REPORT_TRUSTED_PROXIES"
+HEADER_TIMEOUT_ENV = "CREDIT_REPORT_HEADER_TIMEOUT"
+BODY_TIMEOUT_ENV = "CREDIT_REPORT_BODY_TIMEOUT"
+
+# A request's head (request line and headers) must arrive whole within this many seconds of
+# its first byte (or of the connection, for the first request): real clients send it in one
+# packet, a slowloris client dribbles it to hold a connection open.
+DEFAULT_HEADER_TIMEOUT = 10.0
+# A request's whole body must arrive within this many seconds of its head: 8 MiB (the body
+# limit) in 30 s needs about 2.2 Mbit/s.
+DEFAULT_BODY_TIMEOUT = 30.0
+
+MIN_SECRET_KEY_LENGTH = 32
+# Placeholders that deployments copy from examples; refused whatever their length.
+KNOWN_WEAK_SECRET_KEYS = frozenset(
+    {"change-me", "changeme", "change_me", "secret", "secret-key", "secret_key", "password"}
+)
+
+
+class SettingsError(ValueError):
+    """A configured value that cannot be used; the message names the setting."""
 
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw else default
+
+
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not seconds > 0:
+        raise SettingsError(f"{name} must be more than 0 seconds, not {raw!r}")
+    return seconds
+
+
+def parse_trusted_proxies(raw: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR networks, normalized (`10.0.0.0/8`, `::1`)."""
+    proxies = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{TRUSTED_PROXIES_ENV}: {item!r} is not an IP address or CIDR network"
+            ) from None
+        single = network.num_addresses == 1
+        proxies.append(str(network.network_address) if single else str(network))
+    return tuple(proxies)
+
+
+def weak_secret_key_reason(key: str) -> str | None:
+    """Why `key` must not sign sessions, or None when it may."""
+    if not key.strip():
+        return "is empty"
+    if key.strip().lower() in KNOWN_WEAK_SECRET_KEYS:
+        return "is a well-known placeholder"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(key)) < 8:
+        return "repeats too few characters"
+    return None
 
 
 @dataclass(frozen=True)
@@ -25,6 +90,14 @@ class Settings:
     # Signs session cookies. Without one configured, a per-process random key is used, so
     # sessions do not survive a restart; production sets CREDIT_REPORT_SECRET_KEY.
     secret_key: str = field(default_factory=lambda: os.urandom(32).hex())
+    # Whether `secret_key` came from the environment: `serve` refuses a configured weak key,
+    # and only warns about the random one (the demo runs that way).
+    secret_key_configured: bool = False
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed; nobody's by default, so
+    # no client can choose the address the sign-in throttle counts.
+    trusted_proxies: tuple[str, ...] = ()
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
 
     @classmethod
     def from_env(
@@ -33,10 +106,17 @@ class Settings:
         host: str | None = None,
         port: int | None = None,
     ) -> Settings:
+        """Raises `SettingsError` for a value that cannot be used."""
         defaults = cls()
+        secret_key = os.environ.get(SECRET_KEY_ENV)
         return cls(
             database_url=database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL,
             host=host or os.environ.get("CREDIT_REPORT_HOST") or defaults.host,
             port=port or _env_int("CREDIT_REPORT_PORT", defaults.port),
-            secret_key=os.environ.get(SECRET_KEY_ENV) or defaults.secret_key,
+            # Set but empty counts as configured: `serve` refuses it rather than guess.
+            secret_key=defaults.secret_key if secret_key is None else secret_key,
+            secret_key_configured=secret_key is not None,
+            trusted_proxies=parse_trusted_proxies(os.environ.get(TRUSTED_PROXIES_ENV, "")),
+            header_timeout=_env_seconds(HEADER_TIMEOUT_ENV, DEFAULT_HEADER_TIMEOUT),
+            body_timeout=_env_seconds(BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT),
         )

@@ -7,8 +7,6 @@ branches on codes, never on wording.
 from __future__ import annotations
 
 import json
-import time
-from collections import deque
 from typing import Any
 
 from starlette.requests import Request
@@ -17,63 +15,26 @@ from starlette.routing import Route
 
 from backend.models import User
 from backend.sessions import end_session, revoke_session, start_session, user_for_session
+from backend.signin_throttle import SignInThrottle
 from backend.users import authenticate_user, normalize_email
 
 __all__ = ["graphiql_html", "routes"]
 
 # Every response here depends on the cookie: never cache or share it.
 NO_STORE = {"Cache-Control": "no-store"}
-FAILURES_ALLOWED = 10
-# One address may try many accounts (an office behind one NAT), but not endlessly.
-ADDRESS_FAILURES_ALLOWED = 50
-FAILURE_WINDOW_SECONDS = 15 * 60
-_MAX_TRACKED_EMAILS = 10_000
-
-
-class SignInThrottle:
-    """Failed sign-ins per email, in this process: after `FAILURES_ALLOWED` within the window
-    the email is refused until the oldest failure ages out, which caps password guessing
-    without letting anyone lock an account for longer than the window."""
-
-    def __init__(self, allowed: int = FAILURES_ALLOWED) -> None:
-        self._allowed = allowed
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, email: str, now: float) -> deque[float]:
-        failures = self._failures.get(email, deque())
-        while failures and failures[0] <= now - FAILURE_WINDOW_SECONDS:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, email: str) -> int:
-        """Seconds until this email may try again; 0 when it may now."""
-        now = time.monotonic()
-        failures = self._recent(email, now)
-        if len(failures) < self._allowed:
-            return 0
-        return max(1, int(failures[0] + FAILURE_WINDOW_SECONDS - now) + 1)
-
-    def failed(self, email: str) -> None:
-        now = time.monotonic()
-        if len(self._failures) >= _MAX_TRACKED_EMAILS:
-            for key in [k for k, v in self._failures.items() if not self._recent(k, now)]:
-                del self._failures[key]
-        failures = self._recent(email, now)
-        failures.append(now)
-        self._failures[email] = failures
-
-    def succeeded(self, email: str) -> None:
-        self._failures.pop(email, None)
-
-
-throttle = SignInThrottle()
-address_throttle = SignInThrottle(ADDRESS_FAILURES_ALLOWED)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=status, headers=NO_STORE
     )
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} seconds"
+    minutes = (seconds + 59) // 60
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def _user_json(user: User) -> dict[str, Any]:
@@ -98,24 +59,22 @@ async def login(request: Request) -> Response:
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         return _error(400, "BAD_REQUEST", "Give an email and a password.")
     key = normalize_email(email)
+    # The connecting peer, or the client a trusted proxy names (`serve` believes only the
+    # proxies in CREDIT_REPORT_TRUSTED_PROXIES).
     address = request.client.host if request.client else "unknown"
-    wait = max(throttle.retry_after(key), address_throttle.retry_after(address))
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    wait = await throttle.retry_after(key, address)
     if wait:
         response = _error(
-            429,
-            "TOO_MANY_ATTEMPTS",
-            f"Too many failed sign-ins; try again in {(wait + 59) // 60} minutes.",
+            429, "TOO_MANY_ATTEMPTS", f"Too many failed sign-ins; try again in {_duration(wait)}."
         )
         response.headers["Retry-After"] = str(wait)
         return response
     user = await authenticate_user(email, password)
     if user is None:
-        throttle.failed(key)
-        # A success does not clear the address: signing in to one's own account must not
-        # reset a guessing run against others.
-        address_throttle.failed(address)
+        await throttle.failed(key, address)
         return _error(401, "INVALID_CREDENTIALS", "The email or password is not right.")
-    throttle.succeeded(key)
+    await throttle.succeeded(key, address)
     response = JSONResponse(_user_json(user), headers=NO_STORE)
     # A fresh secret on every sign-in: a cookie planted before sign-in is never promoted.
     await revoke_session(request)
