@@ -9,9 +9,12 @@ from starlette.responses import Response
 
 from backend.api.dataloaders import Loaders
 from backend.auth import unauthenticated
-from backend.errors import Forbidden
+from backend.errors import Forbidden, ProductError
 from backend.hierarchy import OrgHierarchy, Scope, load_hierarchy
 from backend.principal import Principal
+
+# About 8 MB of JSON: more rows than any screen shows or any export of a year needs.
+MAX_RESPONSE_ROWS = 100_000
 
 
 @dataclass
@@ -22,6 +25,8 @@ class Context:
     # Created per request: a shared loader would leak one tenant's rows into another's request.
     loaders: Loaders = field(default_factory=Loaders)
     _hierarchy: OrgHierarchy | None = None
+    # Breakdown rows this request may still produce (see `charge_rows`).
+    rows_left: int = field(default_factory=lambda: MAX_RESPONSE_ROWS)
 
     def require_principal(self) -> Principal:
         if self.principal is None:
@@ -33,6 +38,18 @@ class Context:
         if not principal.can_write:
             raise Forbidden("This token can only read; create one with --write to record messages.")
         return principal
+
+    def charge_rows(self, rows: int) -> None:
+        """Count a breakdown's rows against the response's budget. The cost limit prices a
+        breakdown by its window before anything runs; this bounds what a window cannot tell
+        (a campaign's all-time span, its number of centers) as the rows are made."""
+        self.rows_left -= rows
+        if self.rows_left < 0:
+            raise ProductError(
+                f"The response would hold more than {MAX_RESPONSE_ROWS} breakdown rows. "
+                "Ask for fewer campaigns or shorter windows.",
+                code="RESPONSE_TOO_LARGE",
+            )
 
     async def hierarchy(self) -> OrgHierarchy:
         if self._hierarchy is None:

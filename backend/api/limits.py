@@ -1,15 +1,26 @@
-"""Depth and cost limits, checked after validation and before any resolver runs.
+"""Depth, cost and input-size limits, checked after validation and before any resolver runs, and
+before graphql-core coerces a single variable.
 
 The cost model, in the spirit of GitHub's and Shopify's: every object field costs 1; a
-`campaigns` connection multiplies what it selects by its page size (`first`, default 50); a
-`dateBreakdown` costs one point per week of its window (a year when the window is not literal);
-a `centerBreakdown` costs 10. Introspection (`__schema`, `__type`) is free, so GraphiQL works.
+`campaigns` connection costs REPORT_COST for the report it computes over every matched campaign
+(whatever the page size) plus what it selects times its page size (`first`, default 50); a
+`campaign` costs CAMPAIGN_COST; a `dateBreakdown` costs one point per week of its *effective*
+window (its own `dateRange`, else the one its campaign inherited, else a year: a campaign's
+all-time span is not known before it runs); a `centerBreakdown` costs 10. What the cost cannot
+know (all-time spans, the number of centers) the response's row budget bounds as rows are made
+(`Context.charge_rows`, RESPONSE_TOO_LARGE). Aliases are priced each: every aliased
+report does its own work. Introspection (`__schema`, `__type`) is free, so GraphiQL works.
+
+The measure visits each fragment once (memoised by name), so its work is linear in the size of
+the document however fragments spread into one another; the figures it computes may be huge
+(a fragment spread twice per level doubles the cost), which only means the query is refused.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,44 +31,101 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
+    VariableNode,
     value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
 
 from backend.campaigns import DEFAULT_PAGE_SIZE
+from backend.reports import MAX_WINDOW_DAYS
 
 MAX_DEPTH = 10
 # The largest request body: a full `recordMessages` batch (10,000 messages of ~300 bytes)
 # fits with room to spare; anything larger is refused with 413 before it is read whole.
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 MAX_COST = 10_000
+REPORT_COST = 500
+CAMPAIGN_COST = 10
 CENTER_BREAKDOWN_COST = 10
 UNKNOWN_WINDOW_DAYS = 366
+# A list given in variables (or nested in one) may hold at most this many items; only the
+# batch of `recordMessages` may be longer (it has its own limit, MAX_BATCH_SIZE).
+MAX_LIST_ITEMS = 1_000
+_UNBOUNDED_LISTS = {("recordMessages", "messages")}
+
+
+@dataclass(frozen=True)
+class _Measured:
+    depth: int
+    cost: int
 
 
 class _Measure:
+    """Depth and cost of one operation; each fragment measured once per window it inherits."""
+
     def __init__(self, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]):
         self.fragments = fragments
         self.variables = variables
+        self._done: dict[tuple[str, int | None], _Measured] = {}
+        self._measuring: set[tuple[str, int | None]] = set()
 
-    def _fields(
-        self, selection_set: SelectionSetNode | None, seen: frozenset[str]
-    ) -> Iterator[FieldNode]:
-        if selection_set is None:
-            return
-        for selection in selection_set.selections:
+    def measure(self, selection_set: SelectionSetNode | None, window: int | None) -> _Measured:
+        """`window`: the days of the date range the enclosing campaign fields inherit (None:
+        no range, all time)."""
+        depth = cost = 0
+        for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                yield selection
+                found = self._field(selection, window)
             elif isinstance(selection, InlineFragmentNode):
-                yield from self._fields(selection.selection_set, seen)
+                found = self.measure(selection.selection_set, window)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in seen:
-                    yield from self._fields(fragment.selection_set, seen | {name})
+                found = self._fragment(selection.name.value, window)
+            else:  # pragma: no cover - graphql-core has no other selection
+                continue
+            depth = max(depth, found.depth)
+            cost += found.cost
+        return _Measured(depth, cost)
+
+    def _fragment(self, name: str, window: int | None) -> _Measured:
+        key = (name, window)
+        done = self._done.get(key)
+        if done is not None:
+            return done
+        fragment = self.fragments.get(name)
+        if fragment is None or key in self._measuring:  # validation refuses both
+            return _Measured(0, 0)
+        self._measuring.add(key)
+        done = self._done[key] = self.measure(fragment.selection_set, window)
+        self._measuring.discard(key)
+        return done
+
+    def _field(self, field: FieldNode, window: int | None) -> _Measured:
+        name = field.name.value
+        if name.startswith("__"):
+            return _Measured(0, 0)
+        if name in ("campaigns", "campaign"):
+            window = self._window_days(field)
+        inner = self.measure(field.selection_set, window)
+        depth = 1 + inner.depth
+        if field.selection_set is None:
+            return _Measured(depth, 0)
+        if name == "campaigns":
+            first = self._argument(field, "first")
+            size = first if isinstance(first, int) and first >= 0 else DEFAULT_PAGE_SIZE
+            return _Measured(depth, REPORT_COST + max(size, 1) * inner.cost)
+        if name == "campaign":
+            return _Measured(depth, CAMPAIGN_COST + inner.cost)
+        if name == "dateBreakdown":
+            days = self._window_days(field) or window or UNKNOWN_WINDOW_DAYS
+            return _Measured(depth, 1 + math.ceil(days / 7))
+        if name == "centerBreakdown":
+            return _Measured(depth, CENTER_BREAKDOWN_COST)
+        return _Measured(depth, 1 + inner.cost)
 
     def _argument(self, field: FieldNode, name: str) -> Any:
         for argument in field.arguments or ():
@@ -66,41 +134,18 @@ class _Measure:
                 return value_from_ast_untyped(value, self.variables)
         return None
 
-    def depth(self, selection_set: SelectionSetNode | None) -> int:
-        deepest = 0
-        for field in self._fields(selection_set, frozenset()):
-            if field.name.value.startswith("__"):
-                continue
-            deepest = max(deepest, 1 + self.depth(field.selection_set))
-        return deepest
-
-    def cost(self, selection_set: SelectionSetNode | None) -> int:
-        total = 0
-        for field in self._fields(selection_set, frozenset()):
-            name = field.name.value
-            if name.startswith("__") or field.selection_set is None:
-                continue
-            inner = self.cost(field.selection_set)
-            if name == "campaigns":
-                first = self._argument(field, "first")
-                size = first if isinstance(first, int) and first >= 0 else DEFAULT_PAGE_SIZE
-                total += 1 + max(size, 1) * inner
-            elif name == "dateBreakdown":
-                total += 1 + math.ceil(self._window_days(field) / 7)
-            elif name == "centerBreakdown":
-                total += CENTER_BREAKDOWN_COST
-            else:
-                total += 1 + inner
-        return total
-
-    def _window_days(self, field: FieldNode) -> int:
+    def _window_days(self, field: FieldNode) -> int | None:
+        """The days of the field's own `dateRange`; None without one. A range the resolver
+        will refuse is priced as the longest it could be (it never runs)."""
         window = self._argument(field, "dateRange")
+        if window is None:
+            return None
         try:
             start = date.fromisoformat(window["start"])
             end = date.fromisoformat(window["end"])
             return max(1, (end - start).days + 1)
         except (TypeError, KeyError, ValueError):
-            return UNKNOWN_WINDOW_DAYS
+            return MAX_WINDOW_DAYS
 
 
 def _limit_error(message: str, code: str, **limits: int) -> ExecutionResult:
@@ -109,45 +154,134 @@ def _limit_error(message: str, code: str, **limits: int) -> ExecutionResult:
     )
 
 
+def _longest_list(value: Any) -> int:
+    """The most items of any list in a JSON value, without recursion (a value may nest as deep
+    as the JSON parser allows)."""
+    longest = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            longest = max(longest, len(item))
+            if longest > MAX_LIST_ITEMS:
+                return longest
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+    return longest
+
+
+def _unbounded_variables(operation: OperationDefinitionNode) -> set[str]:
+    """Variables given whole to an argument that takes a long list (the message batch)."""
+    names: set[str] = set()
+    pending: list[SelectionSetNode] = [operation.selection_set]
+    while pending:
+        selection_set = pending.pop()
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    key = (selection.name.value, argument.name.value)
+                    if key in _UNBOUNDED_LISTS and isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+            inner = getattr(selection, "selection_set", None)
+            if isinstance(inner, SelectionSetNode):
+                pending.append(inner)
+    return names
+
+
+def _longest_literal_list(operation: OperationDefinitionNode) -> int:
+    """Lists written into the document are bounded by its token limit; counted anyway, so the
+    limit reads the same whichever way a client sends a list."""
+    longest = 0
+    pending: list[Any] = [operation.selection_set]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, SelectionSetNode):
+            for selection in node.selections:
+                if (
+                    isinstance(selection, FieldNode)
+                    and (selection.name.value, "messages") not in _UNBOUNDED_LISTS
+                ):
+                    pending.extend(a.value for a in selection.arguments or ())
+                inner = getattr(selection, "selection_set", None)
+                if isinstance(inner, SelectionSetNode):
+                    pending.append(inner)
+        elif isinstance(node, ListValueNode):
+            longest = max(longest, len(node.values))
+            pending.extend(node.values)
+        elif isinstance(node, ObjectValueNode):
+            pending.extend(f.value for f in node.fields)
+    return longest
+
+
+def chosen_operation(
+    definitions: Iterator[Any] | list[Any], operation_name: str | None
+) -> OperationDefinitionNode | None:
+    operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+    return next(
+        (
+            o
+            for o in operations
+            if operation_name is None or (o.name is not None and o.name.value == operation_name)
+        ),
+        None,
+    )
+
+
 class QueryLimits(SchemaExtension):
-    """Refuses operations deeper than MAX_DEPTH or costlier than MAX_COST, naming the limit."""
+    """Refuses operations deeper than MAX_DEPTH, costlier than MAX_COST or with lists longer
+    than MAX_LIST_ITEMS, naming the limit, before variables are coerced."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.result is None:
-            fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            operation = next(
-                (
-                    o
-                    for o in operations
-                    if context.operation_name is None
-                    or (o.name is not None and o.name.value == context.operation_name)
-                ),
-                None,
-            )
+            operation = chosen_operation(list(document.definitions), context.operation_name)
             if operation is not None:
-                measure = _Measure(fragments, context.variables or {})
-                depth = measure.depth(operation.selection_set)
-                cost = measure.cost(operation.selection_set)
-                if depth > MAX_DEPTH:
-                    context.result = _limit_error(
-                        f"The query is {depth} levels deep; at most {MAX_DEPTH} are allowed.",
-                        "QUERY_TOO_DEEP",
-                        maxDepth=MAX_DEPTH,
-                        depth=depth,
-                    )
-                elif cost > MAX_COST:
-                    context.result = _limit_error(
-                        f"The query would cost {cost} points; at most {MAX_COST} are allowed. "
-                        "Ask for smaller pages or shorter breakdown windows.",
-                        "QUERY_TOO_COSTLY",
-                        maxCost=MAX_COST,
-                        cost=cost,
-                    )
+                context.result = self._refusal(
+                    operation,
+                    {
+                        d.name.value: d
+                        for d in document.definitions
+                        if isinstance(d, FragmentDefinitionNode)
+                    },
+                    context.variables or {},
+                )
         yield
+
+    @staticmethod
+    def _refusal(
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+    ) -> ExecutionResult | None:
+        unbounded = _unbounded_variables(operation)
+        longest = max(
+            [_longest_literal_list(operation)]
+            + [_longest_list(v) for name, v in variables.items() if name not in unbounded]
+        )
+        if longest > MAX_LIST_ITEMS:
+            return _limit_error(
+                f"A list in this request holds {longest} items or more; at most "
+                f"{MAX_LIST_ITEMS} are allowed (only a recordMessages batch may be longer).",
+                "LIST_TOO_LONG",
+                maxListItems=MAX_LIST_ITEMS,
+            )
+        # Measured after the lists, whose length bounds the variables the measure reads.
+        measured = _Measure(fragments, variables).measure(operation.selection_set, None)
+        if measured.depth > MAX_DEPTH:
+            return _limit_error(
+                f"The query is {measured.depth} levels deep; at most {MAX_DEPTH} are allowed.",
+                "QUERY_TOO_DEEP",
+                maxDepth=MAX_DEPTH,
+                depth=measured.depth,
+            )
+        if measured.cost > MAX_COST:
+            return _limit_error(
+                f"The query would cost {measured.cost} points; at most {MAX_COST} are allowed. "
+                "Ask for smaller pages, fewer reports or shorter breakdown windows.",
+                "QUERY_TOO_COSTLY",
+                maxCost=MAX_COST,
+                cost=min(measured.cost, 10**18),
+            )
+        return None

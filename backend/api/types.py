@@ -146,6 +146,7 @@ class Campaign:
     ) -> list[CenterUsage]:
         key = (str(self.id), self.scope, self._window(date_range))
         rows = await info.context.loaders.center_usage_by_campaign.load(key)
+        info.context.charge_rows(len(rows))
         centers = (await info.context.hierarchy()).centers
         return [
             CenterUsage(
@@ -166,6 +167,7 @@ class Campaign:
     ) -> list[DateUsage]:
         key = (str(self.id), self.scope, self._window(date_range))
         rows = await info.context.loaders.date_usage_by_campaign.load(key)
+        info.context.charge_rows(len(rows))
         return [
             DateUsage(
                 date=row.date,

@@ -32,6 +32,9 @@ from backend.web import graphiql_html
 
 ALLOWED_METHODS = ("GET", "POST")
 JSON_MEDIA_TYPE = "application/json"
+# Without a principal only introspection runs (backend/api/gate.py); GraphiQL's introspection
+# query is about 2 KB, so a larger anonymous body is refused before it is parsed as JSON.
+MAX_ANONYMOUS_BODY_BYTES = 64 * 1024
 
 _CODE_BY_STATUS = {
     400: "BAD_REQUEST",
@@ -61,6 +64,12 @@ class GraphQLView(GraphQL[Context, None]):
         request = Request(scope, receive=receive)
         response = self._refuse_transport(request)
         if response is None:
+            # Authenticated before the body is parsed: an anonymous request never makes the
+            # server build a large JSON value, let alone coerce it.
+            request.state.principal = await authenticate(request)
+            if request.state.principal is None and request.method == "POST":
+                response = await self._refuse_large_anonymous_body(request)
+        if response is None:
             try:
                 response = await self.run(request)
             except HTTPException as error:
@@ -89,6 +98,22 @@ class GraphQLView(GraphQL[Context, None]):
                 )
         return None
 
+    @staticmethod
+    async def _refuse_large_anonymous_body(request: Request) -> Response | None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_ANONYMOUS_BODY_BYTES:
+            too_large = True
+        else:  # read (the middleware caps it) and kept by Starlette for the view
+            too_large = len(await request.body()) > MAX_ANONYMOUS_BODY_BYTES
+        if not too_large:
+            return None
+        return _refusal(
+            401,
+            "UNAUTHENTICATED",
+            "Sign in, or send an API token as `Authorization: Bearer <token>`; without one "
+            f"only introspection is answered, in at most {MAX_ANONYMOUS_BODY_BYTES} bytes.",
+        )
+
     def decode_json(self, data: str | bytes) -> object:
         # orjson: several times faster on a 10,000-message batch; its errors subclass
         # json.JSONDecodeError, which Strawberry turns into a 400.
@@ -111,7 +136,10 @@ class GraphQLView(GraphQL[Context, None]):
         if not getattr(request.state, "request_id", None):
             request.state.request_id = uuid.uuid4().hex
         request.state.sub_response = response
-        return Context(request=request, response=response, principal=await authenticate(request))
+        principal = getattr(request.state, "principal", None)
+        if principal is None and not hasattr(request.state, "principal"):
+            principal = await authenticate(request)
+        return Context(request=request, response=response, principal=principal)
 
     async def process_result(
         self, request: Request | WebSocket, result: ExecutionResult
