@@ -23,7 +23,7 @@ import { CAMPAIGN_COLUMNS, firstDirection } from "./campaign-table.js";
 import { PAGE_SIZES } from "./pager.js";
 import { handleProblemActions, problemState } from "./problem-state.js";
 import { skeletonTable, skeletonTiles } from "./skeleton.js";
-import { clearFilters, filterSummary, hasFilters, refine } from "./report-filters.js";
+import { clearFilters, filterSummary, refine } from "./report-filters.js";
 
 const EXPORT_PAGE_SIZE = 200; // the API's largest page
 const SORT_FIELDS = CAMPAIGN_COLUMNS.map((c) => c.field);
@@ -287,24 +287,25 @@ class Report extends HTMLElement {
     const state = this.#state;
     const others = filterSummary(state, this.#viewer).filter((f) => f.key !== "active");
     const onlyActive = state.active !== "0";
-    const reasons = [
-      onlyActive ? "with activity in this window" : "",
-      others.length ? "matching these filters" : "",
-    ].filter(Boolean);
+    const headline = others.length
+      ? "No campaigns match these filters."
+      : onlyActive
+        ? "No campaigns with activity in this window."
+        : "No campaigns in this scope.";
     return html`<div class="state state-empty">
       <p>
-        <strong>No campaigns ${reasons.length ? reasons.join(" and ") : "in this scope"}.</strong>
+        <strong>${headline}</strong>
         Try another date range${others.length ? ", or clear the filters" : " or scope"}.
       </p>
       <div class="state-actions">
         ${
-          onlyActive
-            ? html`<button type="button" class="button" data-action="include-inactive">Include campaigns without activity</button>`
+          others.length
+            ? html`<button type="button" class="button" data-action="clear">Clear filters</button>`
             : ""
         }
         ${
-          hasFilters(state) && others.length
-            ? html`<button type="button" class="button" data-action="clear">Clear filters</button>`
+          onlyActive
+            ? html`<button type="button" class="button" data-action="include-inactive">Include campaigns without activity</button>`
             : ""
         }
       </div>

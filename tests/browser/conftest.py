@@ -136,7 +136,7 @@ def _serve(folder: Path, database_url: str) -> Iterator[Server]:
     )
     port = _free_port()
     log = (folder / "server.log").open("w")
-    env = {**os.environ, "CREDIT_REPORT_SECRET_KEY": "browser-suite-secret"}
+    env = {**os.environ, "CREDIT_REPORT_SECRET_KEY": "browser-suite-secret-" + "0" * 32}
     process = subprocess.Popen(
         [*CLI, "serve", "--database-url", database_url, "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Download, Page, expect
 
 LABELS = {
-    "ALWAYS_ON": "Always-on",
+    "ALWAYS_ON": "Always-On",
     "SCHEDULED": "Scheduled",
     "ORGANIZATION": "Organization",
     "ZONE": "Zone",
@@ -56,7 +57,9 @@ QUERY_CENTERS = f"""
   query Centers($id: ID!, $dateRange: DateRange) {{
     campaign(id: $id, dateRange: $dateRange) {{
       {COLUMNS}
-      centerBreakdown {{ center {{ id name zoneId }} targetedGuests processed creditsConsumed }}
+      centerBreakdown {{
+        center {{ id name zoneId timezone }} targetedGuests processed creditsConsumed
+      }}
     }}
   }}"""
 QUERY_DATES = f"""
@@ -116,6 +119,12 @@ def number(text: str) -> str:
     return text.replace(",", "").strip()
 
 
+def plain(credits: str) -> str:
+    """An API decimal as the app writes it: exact, without needless zeros (`"5030.8000"` ->
+    `"5030.8"`, `"0.0000"` -> `"0"`)."""
+    return format(Decimal(credits).normalize(), "f")
+
+
 def report_rows(page: Page) -> list[list[str]]:
     settle(page)
     rows: list[list[str]] = page.locator("cr-campaign-table:not([hidden]) tbody tr").evaluate_all(
@@ -131,7 +140,7 @@ def expected_report_row(node: dict[str, Any]) -> list[str]:
         LABELS[node["createdFrom"]],
         str(node["targetedGuests"]),
         str(node["processed"]),
-        node["creditsConsumed"],
+        plain(node["creditsConsumed"]),
         LABELS[node["channel"]],
         node["creditSource"]["name"],
         LABELS[node["status"]],
@@ -156,6 +165,27 @@ def read_csv(download: Download) -> list[list[str]]:
     path = download.path()
     text = Path(path).read_text(encoding="utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
+
+
+def csv_parts(rows: list[list[str]], header_first: str) -> dict[str, Any]:
+    """An export's blocks: `facts` (label -> value), `header`, `data` rows, `total`, `notes`.
+    Blocks are separated by blank lines; the header row starts with `header_first`."""
+    start = next(i for i, row in enumerate(rows) if row and row[0] == header_first)
+    end = rows.index([], start)
+    total_at = end + 1
+    return {
+        "title": rows[0],
+        "facts": {row[0]: row[1] for row in rows[1:start] if len(row) == 2},
+        "blank_before_header": rows[start - 1] == [],
+        "header": rows[start],
+        "data": rows[start + 1 : end],
+        "total": rows[total_at],
+        "notes": {row[0]: row[1] for row in rows[total_at + 2 :] if len(row) == 2},
+    }
+
+
+# What the report asks by default: campaigns without a message in the window are left out.
+ACTIVE = {"withActivity": True}
 
 
 def all_campaigns(server: Any, variables: dict[str, Any]) -> tuple[list[dict[str, Any]], Any]:

@@ -13,10 +13,12 @@ from tests.browser.helpers import (
     QUERY_CENTERS_IN_ZONE,
     QUERY_DATES,
     QUERY_DATES_IN_CENTER,
+    csv_parts,
     footer,
     last_days,
     number,
     org_today,
+    plain,
     read_csv,
     settle,
     sign_in,
@@ -32,7 +34,7 @@ ZONE_NAMES = {
 
 
 def numbers_of(row: dict[str, Any]) -> list[str]:
-    return [str(row["targetedGuests"]), str(row["processed"]), row["creditsConsumed"]]
+    return [str(row["targetedGuests"]), str(row["processed"]), plain(row["creditsConsumed"])]
 
 
 def shown_rows(page: Page, kind: str) -> list[list[str]]:
@@ -53,7 +55,7 @@ def expected_center_rows(campaign: dict[str, Any]) -> list[list[str]]:
     return [
         [
             row["center"]["name"],
-            ZONE_NAMES.get(row["center"]["zoneId"] or "", "—"),
+            ZONE_NAMES.get(row["center"]["zoneId"] or "", "No zone"),
             *numbers_of(row),
         ]
         for row in campaign["centerBreakdown"]
@@ -100,10 +102,21 @@ def test_the_campaign_name_opens_its_centers(page: Page, server: Server) -> None
         f"credit-consumption_post-visit-feedback_by-center_serenity-spas_"
         f"{window['start']}_to_{window['end']}.csv"
     )
-    rows = read_csv(download)
-    assert rows[0] == ["Center", "Zone", "Targeted Guests", "Processed", "Credits Consumed"]
-    assert rows[1:-1] == expected_center_rows(campaign)
-    assert rows[-1] == ["Campaign total", "", *numbers_of(campaign)]
+    file = csv_parts(read_csv(download), "Center ID")
+    assert file["facts"]["Campaign"] == CAMPAIGN_NAME
+    assert file["facts"]["Campaign ID"] == CAMPAIGN_ID
+    assert file["facts"]["Date range"] == f"{window['start']} to {window['end']} (Last 7 days)"
+    assert file["header"] == [
+        "Center ID", "Center", "Zone", "Time Zone", "Targeted Guests", "Processed",
+        "Credits Consumed",
+    ]  # fmt: skip
+    assert file["data"] == [
+        [center["center"]["id"], shown[0], shown[1], center["center"]["timezone"], *shown[2:]]
+        for center, shown in zip(
+            campaign["centerBreakdown"], expected_center_rows(campaign), strict=True
+        )
+    ]
+    assert file["total"] == ["Campaign total", "", "", "", *numbers_of(campaign)]
 
 
 def test_the_status_opens_the_dates_zero_filled(page: Page, server: Server) -> None:
@@ -139,10 +152,10 @@ def test_the_status_opens_the_dates_zero_filled(page: Page, server: Server) -> N
     assert download.suggested_filename.endswith(
         f"_by-date_serenity-spas_{start}_to_{window['end']}.csv"
     )
-    rows = read_csv(download)
-    assert rows[0] == ["Date", "Targeted Guests", "Processed", "Credits Consumed"]
-    assert rows[1:-1] == expected_date_rows(campaign)
-    assert rows[-1] == ["Campaign total", *numbers_of(campaign)]
+    file = csv_parts(read_csv(download), "Date")
+    assert file["header"] == ["Date", "Targeted Guests", "Processed", "Credits Consumed"]
+    assert file["data"] == expected_date_rows(campaign)
+    assert file["total"] == ["Campaign total", *numbers_of(campaign)]
 
     # The other breakdown keeps the drilldown's range.
     page.get_by_role("link", name="By center").click()
@@ -173,7 +186,7 @@ def test_a_drilldown_in_a_narrowed_scope_shows_only_that_zone(page: Page, server
     assert shown == expected_center_rows(campaign)
     assert {row[1] for row in shown} == {"North America"}
     assert footer(page) == campaign_totals(campaign)
-    expect(page.locator("cr-drilldown .view-head p.muted")).to_contain_text("North America")
+    expect(page.locator("cr-drilldown [data-slot=subtitle]")).to_contain_text("North America")
     screenshot(page, "drilldown-centers-zone")
     # One direct `campaign(id:, zoneId:)` question, not a search of the narrowed report.
     assert len(sent) == 1, sent
@@ -196,7 +209,7 @@ def test_a_date_drilldown_narrowed_to_a_center(page: Page, server: Server) -> No
     expect(page.get_by_role("heading", level=1)).to_have_text(CAMPAIGN_NAME)
     assert shown_rows(page, "dates") == expected_date_rows(campaign)
     assert footer(page) == campaign_totals(campaign)
-    expect(page.locator("cr-drilldown .view-head p.muted")).to_contain_text("Boston Back Bay")
+    expect(page.locator("cr-drilldown [data-slot=subtitle]")).to_contain_text("Boston Back Bay")
 
 
 def test_a_campaign_outside_the_narrowed_zone_says_so(page: Page, server: Server) -> None:

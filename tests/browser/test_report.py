@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ORG_EMAIL, ORG_PASSWORD, Server, screenshot
 from tests.browser.helpers import (
+    ACTIVE,
     QUERY_REPORT,
     REPORT_HEADERS,
     all_campaigns,
@@ -16,7 +17,9 @@ from tests.browser.helpers import (
     footer,
     last_days,
     org_today,
+    plain,
     read_csv,
+    csv_parts,
     report_rows,
     settle,
     shown_report_row,
@@ -25,8 +28,17 @@ from tests.browser.helpers import (
 
 
 def api_page(server: Server, **variables: Any) -> dict[str, Any]:
+    """The API's page for the report's question; like the report, only campaigns with activity
+    unless the filter says otherwise."""
+    variables["filter"] = {**ACTIVE, **variables.get("filter", {})}
     connection: dict[str, Any] = server.graphql(QUERY_REPORT, variables)["campaigns"]
     return connection
+
+
+def grouped(credits: str) -> str:
+    """Credits as the tiles and tables show them: grouped, only the decimals they need."""
+    whole, _, fraction = plain(credits).partition(".")
+    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
 
 
 def assert_table_is(page: Page, connection: dict[str, Any]) -> None:
@@ -36,7 +48,7 @@ def assert_table_is(page: Page, connection: dict[str, Any]) -> None:
     assert footer(page) == {
         "TARGETED_GUESTS": str(totals["targetedGuests"]),
         "PROCESSED": str(totals["processed"]),
-        "CREDITS_CONSUMED": totals["creditsConsumed"],
+        "CREDITS_CONSUMED": plain(totals["creditsConsumed"]),
     }
 
 
@@ -50,8 +62,7 @@ def test_the_report_shows_every_column_and_the_api_numbers(page: Page, server: S
     expected = api_page(server, dateRange=window, first=25)
     assert_table_is(page, expected)
     expect(page.locator("[data-total=creditsConsumed]")).to_have_text(
-        f"{int(expected['totals']['creditsConsumed'].split('.')[0]):,}."
-        + expected["totals"]["creditsConsumed"].split(".")[1]
+        grouped(expected["totals"]["creditsConsumed"])
     )
     expect(page.locator("th[aria-sort]")).to_have_count(1)
     expect(page.locator("th[aria-sort]")).to_have_attribute("aria-sort", "descending")
@@ -147,11 +158,15 @@ def test_filters_and_name_search(page: Page, server: Server) -> None:
     settle(page)
     assert_table_is(page, api_page(server, dateRange=window, first=25))
 
-    page.get_by_label("Only campaigns with activity").check()
-    expect(page).to_have_url(f"{server.base_url}/?range=last-90-days&active=1")
-    active = api_page(server, dateRange=window, filter={"withActivity": True}, first=25)
+    # On by default: unchecking it brings back the campaigns without a message in the window.
+    active = api_page(server, dateRange=window, first=25)
     assert all(e["node"]["targetedGuests"] > 0 for e in active["edges"])
-    assert_table_is(page, active)
+    expect(page.get_by_label("Only campaigns with activity")).to_be_checked()
+    page.get_by_label("Only campaigns with activity").uncheck()
+    expect(page).to_have_url(f"{server.base_url}/?range=last-90-days&active=0")
+    everything = api_page(server, dateRange=window, filter={"withActivity": False}, first=25)
+    assert everything["totalCount"] >= active["totalCount"]
+    assert_table_is(page, everything)
 
 
 def test_paging_forward_and_back(page: Page, server: Server) -> None:
@@ -188,17 +203,33 @@ def test_the_csv_holds_every_campaign_with_the_numbers_on_screen(
     assert download.suggested_filename == (
         f"credit-consumption_serenity-spas_{window['start']}_to_{window['end']}.csv"
     )
-    nodes, totals = all_campaigns(server, {"dateRange": window})
-    rows = read_csv(download)
-    assert rows[0] == REPORT_HEADERS
-    assert rows[1:-1] == [expected_report_row(node) for node in nodes]
-    assert rows[-1] == [
-        "Total", "", "",
-        str(totals["targetedGuests"]), str(totals["processed"]), totals["creditsConsumed"],
+    nodes, totals = all_campaigns(server, {"dateRange": window, "filter": ACTIVE})
+    file = csv_parts(read_csv(download), "Campaign ID")
+    # What the file is, where a spreadsheet user sees it: above the data, one line each.
+    assert file["title"] == ["Credit consumption by campaign"]
+    facts = file["facts"]
+    assert facts["Scope"] == "Serenity Spas (organization)"
+    assert facts["Date range"] == f"{window['start']} to {window['end']} (Last 90 days)"
+    assert facts["Filters"] == "Only campaigns with activity"
+    assert facts["Exported at"].startswith(today.isoformat())
+    assert facts["Exported at"].endswith("+05:30 (Asia/Kolkata)")
+    assert file["blank_before_header"]
+    # Data rows only, each with its campaign's id; credits exact without needless zeros.
+    assert file["header"] == ["Campaign ID", *REPORT_HEADERS]
+    assert file["data"] == [[node["id"], *expected_report_row(node)] for node in nodes]
+    # The total apart from the data, labelled, then the note on Targeted Guests.
+    assert file["total"] == [
+        f"Total ({len(nodes)} campaigns)", "", "", "",
+        str(totals["targetedGuests"]), str(totals["processed"]), plain(totals["creditsConsumed"]),
         "", "", "",
     ]  # fmt: skip
+    guests = sum(int(row[4]) for row in file["data"])
+    assert guests > totals["targetedGuests"], "the demo's guests overlap across campaigns"
+    assert "distinct guests" in file["notes"]["Note"]
     # The first page of the CSV is the page on screen, cell for cell.
-    assert [shown_report_row(row) for row in report_rows(page)] == rows[1:11]
+    assert [shown_report_row(row) for row in report_rows(page)] == [
+        row[1:] for row in file["data"][:10]
+    ]
 
 
 def test_an_organization_user_narrows_the_scope_to_a_zone_and_a_center(
@@ -209,7 +240,7 @@ def test_an_organization_user_narrows_the_scope_to_a_zone_and_a_center(
     page.get_by_label("Scope").select_option(label="West India")
     expect(page).to_have_url(f"{server.base_url}/?zone=zone-west")
     assert_table_is(page, api_page(server, dateRange=window, zoneId="zone-west", first=25))
-    expect(page.locator(".view-head p.muted").first).to_contain_text("West India")
+    expect(page.locator("[data-slot=subtitle]").first).to_contain_text("West India")
 
     page.get_by_label("Scope").select_option(label="New York SoHo")
     assert_table_is(page, api_page(server, dateRange=window, centerId="c-nyc", first=25))
