@@ -9,10 +9,11 @@ decides which write wins.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from backend.bounds import (
+    CREDIT_PLACES,
+    EARLIEST_SENT_AT,
+    MAX_CREDITS_PER_MESSAGE,
+    MAX_ID_LENGTH,
+    latest_reported_at,
+    latest_sent_at,
+)
 from backend.days import day_number
 from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
@@ -29,9 +38,7 @@ from backend.models import Campaign, IngestBatch
 from backend.sql import placeholders
 from backend.versions import stamp
 
-CREDIT_PLACES = 4
-CREDIT_SCALE = 10**CREDIT_PLACES
-MAX_ID_LENGTH = 128
+CREDIT_SCALE: int = 10**CREDIT_PLACES
 MAX_BATCH_SIZE = 10_000
 # Rows per INSERT statement: well under SQLite's 32,766 bound parameters (10 per row).
 _ROWS_PER_STATEMENT = 500
@@ -96,39 +103,71 @@ class _RowProblem(ValueError):
     pass
 
 
-# Credits scaled to ten-thousandths must stay below this (a BIGINT with room to sum).
-_MAX_SCALED_CREDITS = Decimal(2**62)
+def shown(value: Any) -> str:
+    """A value as a person reads it in an error: text in quotes (shortened, control characters
+    escaped), instants in ISO 8601, anything else as JSON would write it."""
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return '"' + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text) + '"'
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    return f"a {type(value).__name__}"
+
+
+# ASCII digits, an optional point and at most four places: no sign, exponent, spaces,
+# underscores or other scripts' digits (all of which Python's Decimal would accept).
+_CREDITS_TEXT = re.compile(r"([0-9]+)(?:\.([0-9]{1,4}))?", re.ASCII)
+_MAX_CREDITS_E4: int = int(MAX_CREDITS_PER_MESSAGE) * CREDIT_SCALE
+_MAX_WHOLE_DIGITS = len(str(int(MAX_CREDITS_PER_MESSAGE)))
+_CREDITS_FORM = 'a string of digits such as "12.5"'
 
 
 def credits_to_e4(value: Any) -> int:
-    """Parse a credit amount exactly: non-negative, finite, at most four decimal places."""
-    if type(value) is Decimal:  # what GraphQL's Decimal scalar hands over
-        amount = value
-    elif isinstance(value, bool | float):
-        # A binary float has already lost exactness; insist on a string or an integer.
-        raise _RowProblem("credits must be a decimal string or an integer, not a float")
-    else:
-        try:
-            amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        except InvalidOperation:
-            raise _RowProblem(f"credits {value!r} is not a decimal number") from None
-    if not amount.is_finite():
-        raise _RowProblem(f"credits {value!r} is not a finite number")
-    if amount < 0:
-        raise _RowProblem(f"credits {value!r} is negative")
-    # Moving the decimal point is exact (no rounding context applies), so the amount has at most
-    # four places exactly when the moved value is whole.
-    scaled = amount.scaleb(CREDIT_PLACES)
-    if scaled != scaled.to_integral_value():
-        raise _RowProblem(f"credits {value!r} has more than {CREDIT_PLACES} decimal places")
-    if scaled >= _MAX_SCALED_CREDITS:
-        raise _RowProblem(f"credits {value!r} is too large")
-    return int(scaled)
+    """Credits in ten-thousandths, exactly, from a decimal string within the bounds."""
+    if type(value) is not str:
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            raise _RowProblem(
+                f"credits {shown(value)} is a JSON number: send {_CREDITS_FORM} "
+                "(a number may already have lost precision)"
+            )
+        raise _RowProblem(f"credits must be {_CREDITS_FORM}, not {shown(value)}")
+    match = _CREDITS_TEXT.fullmatch(value)
+    if match is None:
+        if value.startswith("-"):
+            raise _RowProblem(f"credits {shown(value)} is negative")
+        if re.fullmatch(r"[0-9]+\.[0-9]{5,}", value, re.ASCII):
+            raise _RowProblem(
+                f"credits {shown(value)} has more than {CREDIT_PLACES} decimal places"
+            )
+        raise _RowProblem(f"credits {shown(value)} is not {_CREDITS_FORM}")
+    whole: str = match.group(1)
+    places: str = match.group(2) or ""
+    # Compared by length first: int() of thousands of digits is slow and, past 4,300, refused.
+    digits = whole.lstrip("0")
+    scaled = (
+        int(digits or "0") * CREDIT_SCALE + int(places.ljust(CREDIT_PLACES, "0"))
+        if len(digits) <= _MAX_WHOLE_DIGITS
+        else _MAX_CREDITS_E4 + 1
+    )
+    if scaled > _MAX_CREDITS_E4:
+        raise _RowProblem(
+            f"credits {shown(value)} exceed the most a message may cost "
+            f"({int(MAX_CREDITS_PER_MESSAGE):,})"
+        )
+    return scaled
 
 
 def e4_to_credits(value: int) -> Decimal:
-    credits: Decimal = (Decimal(value) / CREDIT_SCALE).quantize(Decimal(1).scaleb(-CREDIT_PLACES))
-    return credits
+    """Exact at any size: no rounding context applies to building a Decimal from digits."""
+    sign = "-" if value < 0 else ""
+    whole, places = divmod(abs(value), CREDIT_SCALE)
+    return Decimal(f"{sign}{whole}.{places:0{CREDIT_PLACES}d}")
 
 
 def parse_instant(value: Any, field: str) -> datetime:
@@ -136,33 +175,54 @@ def parse_instant(value: Any, field: str) -> datetime:
         instant = value
     elif isinstance(value, str):
         try:
-            instant = datetime.fromisoformat(value.strip())
+            instant = datetime.fromisoformat(value)
         except ValueError:
-            raise _RowProblem(f"{field} {value!r} is not an ISO 8601 date-time") from None
+            raise _RowProblem(f"{field} {shown(value)} is not an ISO 8601 date-time") from None
     else:
-        raise _RowProblem(f"{field} must be an ISO 8601 date-time string")
+        raise _RowProblem(f"{field} must be an ISO 8601 date-time string, not {shown(value)}")
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise _RowProblem(f"{field} {value!r} has no UTC offset; send e.g. +05:30 or Z")
+        raise _RowProblem(f"{field} {shown(value)} has no UTC offset; send e.g. +05:30 or Z")
     try:
         return instant.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+05:30 is in the year 0 in UTC
-        raise _RowProblem(f"{field} {value!r} is out of range") from None
+        raise _RowProblem(f"{field} {shown(value)} is out of range") from None
+
+
+def _check_times(sent_at: datetime, reported_at: datetime, now: datetime) -> None:
+    if sent_at < EARLIEST_SENT_AT:
+        raise _RowProblem(f"sentAt {sent_at.isoformat()} is before 2000-01-01")
+    if sent_at > latest_sent_at(now):
+        raise _RowProblem(f"sentAt {sent_at.isoformat()} is more than a day in the future")
+    if reported_at is sent_at:
+        return
+    if reported_at < sent_at:
+        raise _RowProblem(f"reportedAt {reported_at.isoformat()} is before sentAt")
+    if reported_at > latest_reported_at(now):
+        raise _RowProblem(
+            f"reportedAt {reported_at.isoformat()} is more than 5 minutes in the future"
+        )
+
+
+_ID_RULE = f"must be 1 to {MAX_ID_LENGTH} printable characters (no control characters)"
 
 
 def _identifier(raw: Mapping[str, Any], key: str) -> str:
     value = raw.get(key)
     if _is_plain_id(value):
         return str(value)
-    if not isinstance(value, str) or not value or value.isspace():
-        raise _RowProblem(f"{key} must be a non-empty string")
-    if len(value) > MAX_ID_LENGTH:
-        raise _RowProblem(f"{key} is longer than {MAX_ID_LENGTH} characters")
-    return value  # a subclass of str
+    if not isinstance(value, str):
+        raise _RowProblem(f"{key} must be a string, not {shown(value)}")
+    raise _RowProblem(f"{key} {shown(value)} {_ID_RULE}")
 
 
 def _is_plain_id(value: Any) -> bool:
-    """A valid id given as a plain string: non-empty, not blank, not too long."""
-    return type(value) is str and 0 < len(value) <= MAX_ID_LENGTH and not value.isspace()
+    """A valid id: a string of 1 to MAX_ID_LENGTH printable characters, not all spaces."""
+    return (
+        type(value) is str
+        and 0 < len(value) <= MAX_ID_LENGTH
+        and value.isprintable()
+        and not value.isspace()
+    )
 
 
 def _outcome(value: Any) -> MessageOutcome:
@@ -172,14 +232,16 @@ def _outcome(value: Any) -> MessageOutcome:
         return MessageOutcome(value)
     except ValueError:
         allowed = ", ".join(o.value for o in MessageOutcome)
-        raise _RowProblem(f"outcome {value!r} is not one of {allowed}") from None
+        raise _RowProblem(f"outcome {shown(value)} is not one of {allowed}") from None
 
 
-def parse_message(raw: Mapping[str, Any]) -> ParsedMessage:
+def parse_message(raw: Mapping[str, Any], now: datetime | None = None) -> ParsedMessage:
+    """One message, checked against every bound of the specification (§2); `now` is the
+    batch's, so one batch is judged by one clock reading."""
     if None in map(raw.get, _REQUIRED):
         raise _RowProblem("missing " + ", ".join(k for k in _REQUIRED if raw.get(k) is None))
     if not _ALLOWED.issuperset(raw):
-        raise _RowProblem("unknown field " + ", ".join(sorted(set(raw) - _ALLOWED)))
+        raise _RowProblem("unknown field " + ", ".join(sorted(map(str, set(raw) - _ALLOWED))))
     external_id, campaign_id, center_id, guest_id = map(raw.__getitem__, _IDENTIFIERS)
     # Checked together, and each again on its own only when one is not a plain valid id.
     if not (
@@ -193,6 +255,8 @@ def parse_message(raw: Mapping[str, Any]) -> ParsedMessage:
     outcome = _outcome(raw["outcome"])
     sent_at = parse_instant(raw["sentAt"], "sentAt")
     reported = raw.get("reportedAt")
+    reported_at = sent_at if reported is None else parse_instant(reported, "reportedAt")
+    _check_times(sent_at, reported_at, now or datetime.now(UTC))
     return ParsedMessage(
         external_id,
         campaign_id,
@@ -201,7 +265,7 @@ def parse_message(raw: Mapping[str, Any]) -> ParsedMessage:
         sent_at,
         outcome,
         credits_to_e4(raw["credits"]),
-        sent_at if reported is None else parse_instant(reported, "reportedAt"),
+        reported_at,
     )
 
 
@@ -213,7 +277,7 @@ def _identity(message: ParsedMessage) -> tuple[str, str, str, datetime]:
 
 
 _CONFLICT = (
-    "externalId {id!r} is already recorded for another campaign, center, guest or sentAt; "
+    "externalId {id} is already recorded for another campaign, center, guest or sentAt; "
     "only outcome and credits may be restated"
 )
 
@@ -230,11 +294,12 @@ async def _validate(
 ) -> tuple[list[tuple[int, _Validated]], list[RowError]]:
     errors: list[RowError] = []
     parsed: list[tuple[int, ParsedMessage]] = []
+    now = datetime.now(UTC)
     for index, raw in enumerate(rows):
         try:
             if type(raw) is not dict and not isinstance(raw, Mapping):
                 raise _RowProblem("a message must be an object")
-            parsed.append((index, parse_message(raw)))
+            parsed.append((index, parse_message(raw, now)))
         except _RowProblem as problem:
             errors.append(RowError(index, str(problem)))
 
@@ -293,17 +358,17 @@ def _check_pair(
     if campaign is None or (
         scope.organization_id is not None and campaign.organization_id != scope.organization_id
     ):
-        return f"unknown campaign {campaign_id!r}"
+        return f"unknown campaign {shown(campaign_id)}"
     found = centers.get(center_id)
     if (
         found is None
         or found[0] != campaign.organization_id
         or (scope.center_ids is not None and center_id not in scope.center_ids)
     ):
-        return f"unknown center {center_id!r}"
+        return f"unknown center {shown(center_id)}"
     center = found[1]
     if not _reaches(campaign, center):
-        return f"campaign {campaign.id!r} does not reach center {center.id!r}"
+        return f"campaign {shown(campaign.id)} does not reach center {shown(center.id)}"
     return campaign.organization_id, ZoneInfo(center.timezone)
 
 
@@ -327,7 +392,7 @@ def _collapse_duplicates(
         if kept is None:
             latest[key] = row
         elif _identity(kept.message) != _identity(row.message):
-            errors.append(RowError(index, _CONFLICT.format(id=row.message.external_id)))
+            errors.append(RowError(index, _CONFLICT.format(id=shown(row.message.external_id))))
         elif row.message.reported_at > kept.message.reported_at:
             latest[key] = row
     return latest
@@ -679,7 +744,7 @@ async def record_messages(
             # waited for it is seen. Only rows the upsert left alone can conflict.
             stored = await _stored_identities(connection, dialect, written.untouched)
         conflicts = [
-            RowError(first_index[key], _CONFLICT.format(id=key[1]))
+            RowError(first_index[key], _CONFLICT.format(id=shown(key[1])))
             for key, identity in stored.items()
             if identity != _identity(latest[key].message)
         ]

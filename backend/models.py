@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from backend.bounds import MAX_ID_LENGTH
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom, MessageOutcome
 
 # Ids of the business hierarchy are the upstream system's ids (`org-1`, `c-42`), shown as-is.
@@ -108,7 +109,7 @@ class Message(Model):
         db_constraint=False,
     )
     organization_id: str
-    external_id = fields.CharField(max_length=128)
+    external_id = fields.CharField(max_length=MAX_ID_LENGTH)
     campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
         "models.Campaign",
         related_name="messages",
@@ -123,7 +124,7 @@ class Message(Model):
         db_constraint=False,
     )
     center_id: str
-    guest_id = fields.CharField(max_length=128)
+    guest_id = fields.CharField(max_length=MAX_ID_LENGTH)
     # The guest's integer key (`Guest.id`): distinct counts over integers run several times
     # faster than over strings. Set by every ingest; migration 0003 filled in older rows.
     guest_key = fields.IntField(null=True)
@@ -183,7 +184,7 @@ class Guest(Model):
         "models.Organization", related_name="guests", on_delete=fields.RESTRICT
     )
     organization_id: str
-    guest_id = fields.CharField(max_length=128)
+    guest_id = fields.CharField(max_length=MAX_ID_LENGTH)
 
     class Meta:
         table = "guest"

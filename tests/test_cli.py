@@ -112,8 +112,8 @@ def test_a_bad_file_stores_nothing_and_names_every_bad_record(
     )
     path.write_text(json.dumps(fixed))
     result = run("import", str(path), database_url=database_url)
-    assert "messages[1]: unknown campaign 'cmp-nope'" in result.stderr
-    assert "messages[2]: sentAt '2026-03-01T10:00:00' has no UTC offset" in result.stderr
+    assert 'messages[1]: unknown campaign "cmp-nope"' in result.stderr
+    assert 'messages[2]: sentAt "2026-03-01T10:00:00" has no UTC offset' in result.stderr
     assert numbers(database_url)["rows"] == 0
 
 

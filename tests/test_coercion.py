@@ -62,7 +62,6 @@ INVALID: list[tuple[str, dict[str, Any]]] = [
     (RECORD, {"messages": [_message(1, outcome=1)]}),
     (RECORD, {"messages": [_message(1, campaignId=1.5)]}),
     (RECORD, {"messages": [_message(1, sentAt="yesterday")]}),
-    (RECORD, {"messages": [_message(1, credits=[1])]}),
     (RECORD, {"messages": [_message(1, guestId=5)]}),  # String refuses an integer
     (RECORD, {"messages": [_message(1, campaignId=None)]}),
     (RECORD, {"messages": ["not an object"]}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLError
@@ -16,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from backend.api.aliases import alias_limit
 from backend.api.datetime_scalar import DATETIME
+from backend.api.decimal_scalar import DECIMAL
 from backend.api.execution import ReportExecutionContext
 from backend.api.gate import RequireAuthentication
 from backend.api.limits import QueryLimits
@@ -86,7 +88,7 @@ class ReportSchema(strawberry.Schema):
 schema = ReportSchema(
     query=Query,
     mutation=Mutation,
-    scalar_overrides={datetime: DATETIME},
+    scalar_overrides={datetime: DATETIME, Decimal: DECIMAL},
     execution_context_class=ReportExecutionContext,
     extensions=[
         # In this order: nobody anonymous reaches the limits' measure, nothing reaches
