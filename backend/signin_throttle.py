@@ -37,7 +37,9 @@ _ADDRESS_LENGTH = 64
 class SignInLimits:
     address_failures: int = 50
     address_window: timedelta = timedelta(minutes=15)
-    pair_free_failures: int = 5
+    # Room for a user's typos and half-remembered passwords; the doubling waits after it,
+    # and the address limit, are what bound a guessing run.
+    pair_free_failures: int = 10
     pair_first_wait: timedelta = timedelta(seconds=30)
     pair_longest_wait: timedelta = timedelta(minutes=15)
     global_failures: int = 300
