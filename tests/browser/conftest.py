@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,6 +244,34 @@ def page(context: BrowserContext) -> Iterator[Page]:
     )
     yield page
     assert errors == [], f"JavaScript errors or CSP violations: {errors}"
+
+
+@pytest.fixture
+def sized_page(browser: Browser, offline: Offline) -> Iterator[Callable[[int, int], Page]]:
+    """Pages at a given viewport (`sized_page(1280, 800)`); below 500 px wide, a touch phone.
+    Like `page`, JavaScript errors and requests beyond the app fail the test."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    def open_page(width: int, height: int) -> Page:
+        phone = width < 500
+        context = _new_context(
+            browser,
+            offline,
+            viewport={"width": width, "height": height},
+            is_mobile=phone,
+            has_touch=phone,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+    assert offline.attempted == [], f"requests beyond the app: {offline.attempted}"
 
 
 def screenshot(page: Page, name: str) -> None:

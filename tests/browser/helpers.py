@@ -198,3 +198,20 @@ def all_campaigns(server: Any, variables: dict[str, Any]) -> tuple[list[dict[str
         if not connection["pageInfo"]["hasNextPage"]:
             return nodes, connection["totals"]
         after = connection["pageInfo"]["endCursor"]
+
+
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def shown_date(day: date) -> str:
+    """A date as the app writes every date: `4 Sep 2026`."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def shown_span(start: date, end: date) -> str:
+    """A window as the app writes it: the ends share what they share (`3 – 30 Nov 2026`)."""
+    if start.year != end.year:
+        return f"{shown_date(start)} – {shown_date(end)}"
+    if start.month != end.month:
+        return f"{start.day} {MONTHS[start.month - 1]} – {shown_date(end)}"
+    return f"{start.day} – {shown_date(end)}"

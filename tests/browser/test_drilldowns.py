@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 from playwright.sync_api import Page, Request, expect
@@ -224,3 +225,127 @@ def test_a_campaign_outside_the_narrowed_zone_says_so(page: Page, server: Server
 def test_an_unknown_campaign_says_so(page: Page, server: Server) -> None:
     sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path="/?view=dates&campaign=cmp-nope")
     expect(page.get_by_role("alert")).to_contain_text("no such campaign")
+
+
+def test_a_window_without_messages_says_so(page: Page, server: Server) -> None:
+    path = f"/?view=dates&campaign={CAMPAIGN_ID}&drange=custom&dfrom=2001-01-01&dto=2001-01-31"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
+    empty = page.get_by_test_id("no-messages")
+    expect(empty).to_contain_text("No messages from this campaign in 1 – 31 Jan 2001")
+    expect(page.get_by_test_id("dates-table")).to_have_count(0)
+    expect(page.locator("cr-drilldown cr-chart")).to_have_count(0)
+    expect(page.locator("cr-drilldown [data-action=export]")).to_be_disabled()
+    screenshot(page, "drilldown-no-messages")
+    empty.get_by_role("button", name="Show all time").click()
+    expect(page).to_have_url(f"{server.base_url}/?view=dates&campaign={CAMPAIGN_ID}&drange=all-time")
+    expect(page.get_by_test_id("dates-table")).to_be_visible()
+
+
+PERIOD = """
+  query Period($id: ID!, $dateRange: DateRange) {
+    campaign(id: $id, dateRange: $dateRange) { targetedGuests processed creditsConsumed }
+  }"""
+
+
+def period_rows(page: Page) -> list[dict[str, Any]]:
+    settle(page)
+    rows: list[dict[str, Any]] = (
+        page.get_by_test_id("dates-table")
+        .locator("tbody tr")
+        .evaluate_all(
+            """rows => rows.map(r => ({
+              start: r.querySelector('time').getAttribute('datetime'),
+              label: r.querySelector('th').textContent.trim(),
+              numbers: [...r.querySelectorAll('td')].map(c => c.textContent.trim()),
+            }))"""
+        )
+    )
+    return rows
+
+
+def test_long_windows_read_by_week_or_month(page: Page, server: Server) -> None:
+    path = f"/?view=dates&campaign={CAMPAIGN_ID}&drange=last-90-days"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
+    today = org_today(server)
+    window = last_days(today, 90)
+    rows_control = page.locator("cr-drilldown").get_by_label("Rows")
+    expect(rows_control).to_have_value("week")
+    expect(page.locator("cr-drilldown .chart-caption")).to_contain_text("per week")
+    weeks = period_rows(page)
+    start = date.fromisoformat(window["start"])
+    mondays = {start + timedelta(days=i) for i in range(90) if (start + timedelta(days=i)).weekday() == 0}
+    assert [w["start"] for w in weeks] == sorted(
+        {window["start"], *(d.isoformat() for d in mondays)}
+    )
+    # Each week's numbers are the API's for that week: distinct guests, not a sum of days.
+    first_end = min(mondays) - timedelta(days=1) if start.weekday() else start + timedelta(days=6)
+    first = server.graphql(
+        PERIOD, {"id": CAMPAIGN_ID, "dateRange": {"start": window["start"], "end": first_end.isoformat()}}
+    )["campaign"]
+    assert [number(n) for n in weeks[0]["numbers"]] == numbers_of(first)
+    if start.weekday():
+        assert weeks[0]["label"].endswith(f"{(first_end - start).days + 1} days")
+    screenshot(page, "drilldown-weeks")
+
+    rows_control.select_option("month")
+    expect(page).to_have_url(
+        f"{server.base_url}/?view=dates&campaign={CAMPAIGN_ID}&drange=last-90-days&group=month"
+    )
+    months = period_rows(page)
+    assert months[0]["start"] == window["start"]
+    assert all(m["start"].endswith("-01") for m in months[1:])
+    whole = server.graphql(PERIOD, {"id": CAMPAIGN_ID, "dateRange": window})["campaign"]
+    assert sum(int(number(m["numbers"][1])) for m in months) == whole["processed"]
+    assert footer(page) == campaign_totals(whole)
+
+    rows_control.select_option("day")
+    assert len(period_rows(page)) == 90
+
+
+def test_the_date_chart_has_one_labelled_axis(page: Page, server: Server) -> None:
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=f"/?view=dates&campaign={CAMPAIGN_ID}")
+    settle(page)
+    chart = page.locator("cr-drilldown cr-chart canvas")
+    expect(chart).to_be_visible()
+    config = chart.evaluate(
+        """canvas => {
+          const chart = Chart.getChart(canvas);
+          return {
+            datasets: chart.data.datasets.map((d) => d.label),
+            axes: Object.keys(chart.options.scales).sort(),
+            title: chart.options.scales.y.title.text,
+          };
+        }"""
+    )
+    assert config == {"datasets": ["Credits Consumed"], "axes": ["x", "y"], "title": "Credits Consumed"}
+
+
+def test_a_drilldown_range_cannot_reach_into_the_future(page: Page, server: Server) -> None:
+    path = f"/?view=dates&campaign={CAMPAIGN_ID}"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
+    drilldown = page.locator("cr-drilldown")
+    drilldown.get_by_label("Date range preset").select_option("custom")
+    tomorrow = org_today(server) + timedelta(days=1)
+    to = drilldown.get_by_label("To", exact=True)
+    expect(to).to_have_attribute("max", (tomorrow - timedelta(days=1)).isoformat())
+    url = page.url
+    to.fill(tomorrow.isoformat())
+    to.dispatch_event("change")
+    expect(drilldown.locator("cr-date-range [data-part=text]")).to_contain_text(
+        "must not be after today"
+    )
+    assert page.url == url
+
+
+def test_a_center_without_a_zone_says_no_zone(page: Page, server: Server) -> None:
+    path = f"/?view=centers&campaign={CAMPAIGN_ID}&drange=all-time"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
+    row = page.get_by_test_id("centers-table").locator("tbody tr", has_text="Goa Flagship")
+    expect(row.locator("td").first).to_have_text("No zone")
+
+
+def test_a_missing_campaign_names_itself_in_the_tab(page: Page, server: Server) -> None:
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path="/?view=centers&campaign=cmp-nope")
+    expect(page).to_have_title("Campaign not found · Credit consumption")
+    page.get_by_role("link", name="Back to the report").click()
+    expect(page.locator("cr-report")).to_be_visible()

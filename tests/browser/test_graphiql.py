@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
@@ -41,3 +42,26 @@ def test_graphiql_without_a_session_reports_the_need_to_authenticate(
     page.goto(f"{server.base_url}/graphql?q={quote(QUERY)}")
     page.locator(".graphiql-execute-button").click()
     expect(page.locator(".graphiql-response")).to_contain_text("UNAUTHENTICATED")
+
+
+def test_graphiql_leads_back_to_the_app_and_fits_a_phone(
+    sized_page: Callable[[int, int], Page], server: Server
+) -> None:
+    page = sized_page(390, 844)
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD)
+    page.goto(f"{server.base_url}/graphql?q={quote(QUERY)}")
+    expect(page.locator(".graphiql-query-editor")).to_be_visible()
+    # The page follows the phone's width, the answer below the query.
+    assert page.evaluate("document.documentElement.clientWidth") == 390
+    page.locator(".graphiql-execute-button").click()
+    expect(page.locator(".graphiql-response")).to_contain_text("Asia/Kolkata")
+    editor = page.locator(".graphiql-editors").bounding_box()
+    response = page.locator(".graphiql-response").bounding_box()
+    assert editor and response
+    assert response["y"] >= editor["y"] + editor["height"] - 1
+    assert response["width"] > 250 and editor["width"] > 250
+    screenshot(page, "graphiql-phone")
+    back = page.get_by_role("link", name="Credit consumption")
+    expect(back).to_have_attribute("href", "/")
+    back.click()
+    expect(page.locator("cr-report")).to_be_visible()

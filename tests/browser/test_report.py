@@ -270,11 +270,17 @@ def test_loading_is_announced_while_the_api_answers(page: Page, server: Server) 
     page.get_by_label("Status").select_option("PAUSED")
     expect(page.locator("cr-report")).to_have_attribute("aria-busy", "true")
     expect(page.locator("cr-report [data-slot=status]")).to_have_text("Updating…")
+    # The old numbers stay, dimmed and marked, until the new ones arrive.
+    tiles = page.locator("cr-report .tiles")
+    expect(tiles).to_have_attribute("aria-busy", "true")
+    expect(tiles.locator(".tile").first).to_have_css("opacity", "0.45")
     screenshot(page, "report-loading")
     for route in held:
         route.continue_()
     page.unroute("**/graphql")
     settle(page)
+    expect(tiles).to_have_attribute("aria-busy", "false")
+    expect(tiles.locator(".tile").first).to_have_css("opacity", "1")
     window = last_days(org_today(server), 30)
     assert_table_is(
         page, api_page(server, dateRange=window, filter={"statuses": ["PAUSED"]}, first=25)
