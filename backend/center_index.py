@@ -29,6 +29,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,7 +37,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.sql import placeholders
-from backend.usage import Usage
+from backend.usage import Usage, prefix_sums
 from backend.usage_index import MAX_OFFSET, CampaignNotIndexable, base_of, window_offsets
 from backend.versions import PerConnection
 
@@ -62,7 +63,8 @@ class CenterIndex:
     # together), and prefix sums over them: a center's window is one contiguous run.
     pairs: NDArray[np.int64]
     processed_before: NDArray[np.int64]  # processed_before[i]: messages of pairs[:i]
-    credits_before: NDArray[np.int64]
+    # 64-bit integers, or Python integers when the campaign's credits outgrow them.
+    credits_before: NDArray[Any]
 
     @property
     def visits(self) -> int:
@@ -160,9 +162,12 @@ def build(version: int, rows: list[CenterRows]) -> CenterIndex:
     pair_processed = _run_sums(
         np.concatenate([r.processed for r in rows] or [_EMPTY]), order, starts
     )
-    pair_credits = _run_sums(
-        np.concatenate([r.credits_e4 for r in rows] or [_EMPTY]), order, starts
-    )
+    credits = np.concatenate([r.credits_e4 for r in rows] or [_EMPTY])
+    if len(credits) and int(credits.max()) > np.iinfo(np.int64).max // len(credits):
+        # Sums that could outgrow 64 bits (only credits recorded before the ledger's bounds
+        # can): added as Python integers, exactly, instead of wrapping around.
+        credits = credits.astype(object)
+    pair_credits = _run_sums(credits, order, starts)
     del order
 
     return CenterIndex(
@@ -174,7 +179,7 @@ def build(version: int, rows: list[CenterRows]) -> CenterIndex:
         previous=previous[by_day].astype(np.uint16),
         pairs=pair[starts].astype(np.int64),
         processed_before=np.concatenate([[0], np.cumsum(pair_processed)]).astype(np.int64),
-        credits_before=np.concatenate([[0], np.cumsum(pair_credits)]).astype(np.int64),
+        credits_before=prefix_sums(pair_credits),
     )
 
 
@@ -182,12 +187,12 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 
 
 def _run_sums(
-    values: NDArray[np.int64], order: NDArray[np.intp], starts: NDArray[np.intp]
-) -> NDArray[np.int64]:
+    values: NDArray[Any], order: NDArray[np.intp], starts: NDArray[np.intp]
+) -> NDArray[Any]:
     """The sums of `values` taken in `order`, over the runs beginning at `starts`."""
     if not len(starts):
         return _EMPTY
-    sums: NDArray[np.int64] = np.add.reduceat(values[order], starts)
+    sums: NDArray[Any] = np.add.reduceat(values[order], starts)
     return sums
 
 

@@ -140,7 +140,11 @@ class Message(Model):
 
     class Meta:
         table = "message"
-        unique_together = (("organization", "external_id"),)
+        # The idempotency key. The center is part of it so that writers scoped to a zone or a
+        # center own their centers' keys: one can neither see nor block another center's
+        # messages by sending their externalIds (the ledger rejects, within a writer's scope,
+        # a key already recorded at another center).
+        unique_together = (("organization", "external_id", "center"),)
         # Covering indexes: every report reads only index pages (index-only scans on
         # PostgreSQL, covering indexes on SQLite), by campaign or by center, within a window.
         # `id` comes right after the day, so a (campaign or center, day) range keeps its rows in
@@ -242,13 +246,40 @@ class IngestBatch(Model):
     organization_id = fields.CharField(max_length=ID_LENGTH, null=True)
     actor = fields.CharField(max_length=200)
     received_at = fields.DatetimeField(auto_now_add=True)
+    # RECORDED (applied), REJECTED (nothing stored: `rejected` rows were bad) or VOIDED (an
+    # operator neutralised `updated` stored messages; see VoidedMessage).
+    action = fields.CharField(max_length=16, default="RECORDED")
     received = fields.IntField()
     inserted = fields.IntField()
     updated = fields.IntField()
     unchanged = fields.IntField()
+    rejected = fields.IntField(default=0)
 
     class Meta:
         table = "ingest_batch"
+
+
+class VoidedMessage(Model):
+    """A message an operator removed from the ledger (`credit-report messages void`), kept
+    whole as evidence: bad rows recorded before the ledger's bounds existed, for instance."""
+
+    id = fields.BigIntField(primary_key=True)
+    batch: fields.ForeignKeyRelation[IngestBatch] = fields.ForeignKeyField(
+        "models.IngestBatch", related_name="voided", on_delete=fields.RESTRICT
+    )
+    batch_id: int
+    organization_id = fields.CharField(max_length=ID_LENGTH)
+    external_id = fields.CharField(max_length=MAX_ID_LENGTH)
+    campaign_id = fields.CharField(max_length=ID_LENGTH)
+    center_id = fields.CharField(max_length=ID_LENGTH)
+    guest_id = fields.CharField(max_length=MAX_ID_LENGTH)
+    sent_at = fields.DatetimeField()
+    outcome = fields.CharField(max_length=16)
+    credits_e4 = fields.BigIntField()
+    reported_at = fields.DatetimeField()
+
+    class Meta:
+        table = "voided_message"
 
 
 class Session(Model):

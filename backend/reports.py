@@ -22,7 +22,7 @@ from backend.db import dialect
 from backend.errors import ProductError
 from backend.hierarchy import Scope
 from backend.sql import placeholders
-from backend.usage import NO_USAGE, Usage
+from backend.usage import CREDITS_SUM_SQL, NO_USAGE, Usage, credits_of_row
 from backend.usage_index import CampaignIndex, report_of, usage_index
 
 # Longest window a request may ask for: the date breakdown is zero-filled, one row per day.
@@ -72,7 +72,7 @@ class DateUsage:
 _METRICS = (
     "COUNT(DISTINCT guest_key) AS targeted, "
     "COALESCE(SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END), 0) AS processed, "
-    "COALESCE(SUM(credits_e4), 0) AS credits"
+    f"{CREDITS_SUM_SQL}"
 )
 
 
@@ -127,7 +127,7 @@ async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
 
 
 def _usage(row: dict[str, Any]) -> Usage:
-    return Usage(int(row["targeted"]), int(row["processed"]), int(row["credits"]))
+    return Usage(int(row["targeted"]), int(row["processed"]), credits_of_row(row))
 
 
 def _as_date(value: Any) -> date:

@@ -42,7 +42,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.sql import placeholders
-from backend.usage import Usage
+from backend.usage import CREDITS_SUM_SQL, Usage, credits_of_row, prefix_sums
 from backend.versions import PerConnection
 
 # Day offsets are 16-bit: a campaign's first and last business days may be 179 years apart.
@@ -83,7 +83,8 @@ class CampaignIndex:
     # Business days with messages (day numbers, ascending) and prefix sums over them.
     message_days: NDArray[np.int64]
     processed_before: NDArray[np.int64]  # processed_before[i]: messages on message_days[:i]
-    credits_before: NDArray[np.int64]
+    # 64-bit integers, or Python integers when a campaign's credits outgrow them (exact sums).
+    credits_before: NDArray[Any]
 
     def _message_span(self, start: int, end: int) -> tuple[int, int]:
         days = self.message_days
@@ -141,11 +142,11 @@ def _build(
     version: int,
     guest_keys: NDArray[np.int64],
     visit_days: NDArray[np.int64],
-    daily: NDArray[np.int64],
+    daily: NDArray[Any],
 ) -> CampaignIndex:
     """From the (guest key, day number) of every message, in any order and with repeats, and
     per-day (day number, processed, credits) rows sorted by day."""
-    message_days = daily[:, 0].copy()
+    message_days = daily[:, 0].astype(np.int64)
     all_days = np.concatenate([visit_days, message_days])
     base = base_of(all_days)
     # One key per visit, guest then day: sorting and deduplicating it gives each guest's
@@ -165,8 +166,10 @@ def _build(
         guests=guests[by_day].astype(np.int32),
         max_guest=int(guests.max()) if len(guests) else -1,
         message_days=message_days,
-        processed_before=np.concatenate([[0], np.cumsum(daily[:, 1])]).astype(np.int64),
-        credits_before=np.concatenate([[0], np.cumsum(daily[:, 2])]).astype(np.int64),
+        processed_before=np.concatenate([[0], np.cumsum(daily[:, 1].astype(np.int64))]).astype(
+            np.int64
+        ),
+        credits_before=prefix_sums(daily[:, 2]),
     )
 
 
@@ -187,24 +190,32 @@ _SQLITE_ROWS_PER_FETCH = 10_000
 _DAILY = (
     "SELECT campaign_id, {day} AS day, "
     "SUM(CASE WHEN outcome = 'PROCESSED' THEN 1 ELSE 0 END) AS processed, "
-    "SUM(credits_e4) AS credits FROM message WHERE campaign_id {match}{center} "
+    f"{CREDITS_SUM_SQL} FROM message WHERE campaign_id {{match}}{{center}} "
     "GROUP BY campaign_id, business_date ORDER BY campaign_id, business_date"
 )
 _EMPTY = np.zeros(0, dtype=np.int64)
 _NO_DAYS = np.zeros((0, 3), dtype=np.int64)
-Daily = Mapping[str, NDArray[np.int64]]
+Daily = Mapping[str, NDArray[Any]]
 # Called with each campaign's guest keys and day numbers, one campaign at a time.
 Store = Callable[[str, NDArray[np.int64], NDArray[np.int64], Daily], None]
 
 
-def _daily_arrays(rows: Iterable[Mapping[str, Any]]) -> dict[str, NDArray[np.int64]]:
-    """(campaign, day, processed, credits) rows, by campaign then day, as one array each."""
+def _daily_arrays(rows: Iterable[Mapping[str, Any]]) -> dict[str, NDArray[Any]]:
+    """(campaign, day, processed, credits) rows, by campaign then day, as one array each: of
+    64-bit integers, or of Python integers for a campaign whose credits outgrow them."""
     grouped: dict[str, list[tuple[int, int, int]]] = {}
     for row in rows:
         grouped.setdefault(row["campaign_id"], []).append(
-            (int(row["day"]), int(row["processed"]), int(row["credits"]))
+            (int(row["day"]), int(row["processed"]), credits_of_row(row))
         )
-    return {c: np.array(days, dtype=np.int64).reshape(-1, 3) for c, days in grouped.items()}
+    return {
+        c: np.array(days, dtype=np.int64 if _fits(days) else object).reshape(-1, 3)
+        for c, days in grouped.items()
+    }
+
+
+def _fits(days: list[tuple[int, int, int]]) -> bool:
+    return sum(credits for _, _, credits in days) <= np.iinfo(np.int64).max
 
 
 async def _read_postgres(

@@ -26,7 +26,7 @@ from strawberry.types import ExecutionResult
 from backend.api.context import Context
 from backend.api.errors import format_error
 from backend.api.schema import schema
-from backend.auth import authenticate
+from backend.auth import authenticate, unauthenticated
 from backend.security import RETRY_AFTER_SECONDS, error_body
 from backend.web import graphiql_html
 
@@ -107,11 +107,12 @@ class GraphQLView(GraphQL[Context, None]):
             too_large = len(await request.body()) > MAX_ANONYMOUS_BODY_BYTES
         if not too_large:
             return None
+        refusal = unauthenticated(request)
         return _refusal(
             401,
-            "UNAUTHENTICATED",
-            "Sign in, or send an API token as `Authorization: Bearer <token>`; without one "
-            f"only introspection is answered, in at most {MAX_ANONYMOUS_BODY_BYTES} bytes.",
+            refusal.code,
+            f"{refusal} Without a principal only introspection is answered, in at most "
+            f"{MAX_ANONYMOUS_BODY_BYTES} bytes.",
         )
 
     def decode_json(self, data: str | bytes) -> object:
