@@ -200,7 +200,8 @@ def all_campaigns(server: Any, variables: dict[str, Any]) -> tuple[list[dict[str
         after = connection["pageInfo"]["endCursor"]
 
 
-MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+DASH = "\u2013"  # between the ends of a range
 
 
 def shown_date(day: date) -> str:
@@ -209,9 +210,10 @@ def shown_date(day: date) -> str:
 
 
 def shown_span(start: date, end: date) -> str:
-    """A window as the app writes it: the ends share what they share (`3 – 30 Nov 2026`)."""
+    """A window as the app writes it: the ends share what they share (`3 - 30 Nov 2026`, with
+    an en dash)."""
     if start.year != end.year:
-        return f"{shown_date(start)} – {shown_date(end)}"
+        return f"{shown_date(start)} {DASH} {shown_date(end)}"
     if start.month != end.month:
-        return f"{start.day} {MONTHS[start.month - 1]} – {shown_date(end)}"
-    return f"{start.day} – {shown_date(end)}"
+        return f"{start.day} {MONTHS[start.month - 1]} {DASH} {shown_date(end)}"
+    return f"{start.day} {DASH} {shown_date(end)}"

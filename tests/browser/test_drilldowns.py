@@ -231,13 +231,15 @@ def test_a_window_without_messages_says_so(page: Page, server: Server) -> None:
     path = f"/?view=dates&campaign={CAMPAIGN_ID}&drange=custom&dfrom=2001-01-01&dto=2001-01-31"
     sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
     empty = page.get_by_test_id("no-messages")
-    expect(empty).to_contain_text("No messages from this campaign in 1 – 31 Jan 2001")
+    expect(empty).to_contain_text("No messages from this campaign in 1 \u2013 31 Jan 2001")
     expect(page.get_by_test_id("dates-table")).to_have_count(0)
     expect(page.locator("cr-drilldown cr-chart")).to_have_count(0)
     expect(page.locator("cr-drilldown [data-action=export]")).to_be_disabled()
     screenshot(page, "drilldown-no-messages")
     empty.get_by_role("button", name="Show all time").click()
-    expect(page).to_have_url(f"{server.base_url}/?view=dates&campaign={CAMPAIGN_ID}&drange=all-time")
+    expect(page).to_have_url(
+        f"{server.base_url}/?view=dates&campaign={CAMPAIGN_ID}&drange=all-time"
+    )
     expect(page.get_by_test_id("dates-table")).to_be_visible()
 
 
@@ -273,15 +275,15 @@ def test_long_windows_read_by_week_or_month(page: Page, server: Server) -> None:
     expect(page.locator("cr-drilldown .chart-caption")).to_contain_text("per week")
     weeks = period_rows(page)
     start = date.fromisoformat(window["start"])
-    mondays = {start + timedelta(days=i) for i in range(90) if (start + timedelta(days=i)).weekday() == 0}
+    days = [start + timedelta(days=i) for i in range(90)]
+    mondays = {day for day in days if day.weekday() == 0}
     assert [w["start"] for w in weeks] == sorted(
         {window["start"], *(d.isoformat() for d in mondays)}
     )
     # Each week's numbers are the API's for that week: distinct guests, not a sum of days.
     first_end = min(mondays) - timedelta(days=1) if start.weekday() else start + timedelta(days=6)
-    first = server.graphql(
-        PERIOD, {"id": CAMPAIGN_ID, "dateRange": {"start": window["start"], "end": first_end.isoformat()}}
-    )["campaign"]
+    first_week = {"start": window["start"], "end": first_end.isoformat()}
+    first = server.graphql(PERIOD, {"id": CAMPAIGN_ID, "dateRange": first_week})["campaign"]
     assert [number(n) for n in weeks[0]["numbers"]] == numbers_of(first)
     if start.weekday():
         assert weeks[0]["label"].endswith(f"{(first_end - start).days + 1} days")
@@ -303,7 +305,8 @@ def test_long_windows_read_by_week_or_month(page: Page, server: Server) -> None:
 
 
 def test_the_date_chart_has_one_labelled_axis(page: Page, server: Server) -> None:
-    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=f"/?view=dates&campaign={CAMPAIGN_ID}")
+    path = f"/?view=dates&campaign={CAMPAIGN_ID}"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
     settle(page)
     chart = page.locator("cr-drilldown cr-chart canvas")
     expect(chart).to_be_visible()
@@ -317,7 +320,8 @@ def test_the_date_chart_has_one_labelled_axis(page: Page, server: Server) -> Non
           };
         }"""
     )
-    assert config == {"datasets": ["Credits Consumed"], "axes": ["x", "y"], "title": "Credits Consumed"}
+    credits = "Credits Consumed"
+    assert config == {"datasets": [credits], "axes": ["x", "y"], "title": credits}
 
 
 def test_a_drilldown_range_cannot_reach_into_the_future(page: Page, server: Server) -> None:

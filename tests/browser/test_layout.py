@@ -132,7 +132,9 @@ COVERED_TOTALS = """() => {
     scroller.scrollLeft = Math.max(0, cell.offsetLeft - label.offsetWidth);
     const r = cell.getBoundingClientRect();
     const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    hits.push({ column: cell.dataset.column, visible: cell.contains(hit), label: label.offsetWidth });
+    hits.push({
+      column: cell.dataset.column, visible: cell.contains(hit), label: label.offsetWidth,
+    });
   }
   scroller.scrollLeft = 0;
   window.scrollTo(0, 0);
@@ -164,8 +166,9 @@ def test_filter_labels_line_up_and_the_table_follows_the_tiles(
     sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD)
     tops = page.evaluate(
         """() => ['Scope', 'Date Range', 'Campaign Name', 'Channel', 'Status'].map((text) => {
-          const label = [...document.querySelectorAll('cr-report-filters label, cr-report-filters .field-label')]
-            .find((el) => el.textContent.trim() === text);
+          const labels = document.querySelectorAll(
+            'cr-report-filters label, cr-report-filters .field-label');
+          const label = [...labels].find((el) => el.textContent.trim() === text);
           return Math.round(label.getBoundingClientRect().top);
         })"""
     )

@@ -62,7 +62,8 @@ def test_a_range_too_long_offers_all_time_not_retry(page: Page, server: Server) 
 def test_a_custom_range_cannot_reach_into_the_future(page: Page, server: Server) -> None:
     today = org_today(server)
     start, end = today - timedelta(days=10), today + timedelta(days=5)
-    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=f"/?range=custom&from={start}&to={end}")
+    path = f"/?range=custom&from={start}&to={end}"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
     expect(alert(page)).to_contain_text("must not be after today")
     range_text = page.locator("cr-report cr-date-range [data-part=text]")
     expect(range_text).to_contain_text(f"must not be after today ({shown_date(today)})")
@@ -81,7 +82,8 @@ def test_a_custom_range_cannot_reach_into_the_future(page: Page, server: Server)
 
 
 def test_bad_dates_in_a_link_are_named(page: Page, server: Server) -> None:
-    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path="/?range=custom&from=2026-02-30&to=x")
+    path = "/?range=custom&from=2026-02-30&to=x"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
     expect(alert(page)).to_contain_text("The custom range (2026-02-30 to x) cannot be shown")
     page.get_by_role("button", name="Show a valid report instead").click()
     expect(page).to_have_url(server.base_url + "/")
@@ -134,9 +136,7 @@ def test_every_view_names_the_time_zone_of_its_presets(page: Page, server: Serve
     expect(note).to_contain_text(f"today, {shown_date(today)}, in Asia/Kolkata")
     expect(note).to_contain_text("center's local date")
     start = today - timedelta(days=29)
-    expect(page.locator("cr-report [data-slot=subtitle]")).to_contain_text(
-        shown_span(start, today)
-    )
+    expect(page.locator("cr-report [data-slot=subtitle]")).to_contain_text(shown_span(start, today))
     expect(page.locator("cr-report cr-date-range [data-part=text]")).to_have_text(
         shown_span(start, today)
     )
