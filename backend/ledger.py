@@ -9,6 +9,7 @@ decides which write wins.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,10 +34,12 @@ from backend.days import day_number
 from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
 from backend.guests import guest_keys, keys_in_order
-from backend.hierarchy import CenterInfo, load_hierarchy
+from backend.hierarchy import CenterInfo, OrgHierarchy, load_hierarchy
 from backend.models import Campaign, IngestBatch
 from backend.sql import placeholders
 from backend.versions import stamp
+
+logger = logging.getLogger(__name__)
 
 CREDIT_SCALE: int = 10**CREDIT_PLACES
 MAX_BATCH_SIZE = 10_000
@@ -306,7 +309,23 @@ async def _validate(
     campaign_ids = {m.campaign_id for _, m in parsed}
     center_ids = {m.center_id for _, m in parsed}
     campaigns = {c.id: c for c in await Campaign.filter(id__in=campaign_ids)}
-    centers = await _centers_of({c.organization_id for c in campaigns.values()}, center_ids)
+    hierarchies = {
+        org: await load_hierarchy(org)
+        for org in sorted({c.organization_id for c in campaigns.values()})
+    }
+    centers = _centers_of(hierarchies, center_ids)
+    # Campaigns that reach none of a scoped writer's centers do not exist for it: refused with
+    # the words used for a campaign that does not exist at all.
+    hidden = {
+        c.id
+        for c in campaigns.values()
+        if scope.center_ids is not None
+        and not any(
+            _reaches(c, info)
+            for center_id in scope.center_ids
+            if (info := hierarchies[c.organization_id].centers.get(center_id)) is not None
+        )
+    }
 
     # A batch names few campaign and center pairs: each is checked once, and its rows find the
     # answer (a reason to reject, or the organization and the center's time zone) by the pair.
@@ -316,7 +335,7 @@ async def _validate(
         pair = (message.campaign_id, message.center_id)
         verdict = checked.get(pair)
         if verdict is None:
-            verdict = checked[pair] = _check_pair(campaigns, centers, pair, scope)
+            verdict = checked[pair] = _check_pair(campaigns, centers, hidden, pair, scope)
         if isinstance(verdict, str):
             errors.append(RowError(index, verdict))
             continue
@@ -329,15 +348,14 @@ async def _validate(
     return valid, errors
 
 
-async def _centers_of(
-    organization_ids: Collection[str], center_ids: Collection[str]
+def _centers_of(
+    hierarchies: Mapping[str, OrgHierarchy], center_ids: Collection[str]
 ) -> dict[str, tuple[str, CenterInfo]]:
     """The batch's centers in these organizations, with their organization, from the hierarchy
     cached per catalog version: a thousand centers are not read and made into model objects
     again for every batch. (The batch's transaction checks that they still exist.)"""
     found: dict[str, tuple[str, CenterInfo]] = {}
-    for organization_id in sorted(organization_ids):
-        hierarchy = await load_hierarchy(organization_id)
+    for organization_id, hierarchy in hierarchies.items():
         for center_id in center_ids:
             info = hierarchy.centers.get(center_id)
             if info is not None:
@@ -348,6 +366,7 @@ async def _centers_of(
 def _check_pair(
     campaigns: Mapping[str, Campaign],
     centers: Mapping[str, tuple[str, CenterInfo]],
+    hidden: Collection[str],
     pair: tuple[str, str],
     scope: WriteScope,
 ) -> str | tuple[str, ZoneInfo]:
@@ -355,8 +374,10 @@ def _check_pair(
     center's time zone."""
     campaign_id, center_id = pair
     campaign = campaigns.get(campaign_id)
-    if campaign is None or (
-        scope.organization_id is not None and campaign.organization_id != scope.organization_id
+    if (
+        campaign is None
+        or campaign.id in hidden
+        or (scope.organization_id is not None and campaign.organization_id != scope.organization_id)
     ):
         return f"unknown campaign {shown(campaign_id)}"
     found = centers.get(center_id)
@@ -433,7 +454,7 @@ def _sql_values(row: _Validated, guest_key: int) -> list[Any]:
     ]
 
 
-_CONFLICT_KEY = "(organization_id, external_id)"
+_CONFLICT_KEY = "(organization_id, external_id, center_id)"
 _UPDATE_IF_NEWER = (
     "DO UPDATE SET outcome = excluded.outcome, credits_e4 = excluded.credits_e4, "
     "reported_at = excluded.reported_at WHERE message.reported_at < excluded.reported_at "
@@ -586,13 +607,18 @@ def _as_instant(value: Any) -> datetime:
 
 
 async def _stored_identities(
-    connection: BaseDBAsyncClient, dialect: str, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[str, str, str, datetime]]:
-    """Who, where and when of the batch's messages that are already stored."""
+    connection: BaseDBAsyncClient,
+    dialect: str,
+    keys: Sequence[tuple[str, str]],
+    center_ids: Collection[str] | None,
+) -> dict[tuple[str, str], list[tuple[str, str, str, datetime]]]:
+    """Who, where and when of the stored messages with the batch's externalIds at the writer's
+    centers (`None`: every center). Messages at other centers are another writer's: never read,
+    so they can neither be learnt about nor block this batch."""
     by_org: dict[str, list[str]] = {}
     for org, external_id in keys:
         by_org.setdefault(org, []).append(external_id)
-    stored: dict[tuple[str, str], tuple[str, str, str, datetime]] = {}
+    stored: dict[tuple[str, str], list[tuple[str, str, str, datetime]]] = {}
     for org, external_ids in by_org.items():
         if dialect == "postgres":
             sql = _SELECT_STORED.format(org="$1", match="= ANY($2::text[])")
@@ -607,13 +633,31 @@ async def _stored_identities(
             ]
         for sql, values in queries:
             for row in await connection.execute_query_dict(sql, values):
-                stored[(org, row["external_id"])] = (
-                    row["campaign_id"],
-                    row["center_id"],
-                    row["guest_id"],
-                    _as_instant(row["sent_at"]),
+                if center_ids is not None and row["center_id"] not in center_ids:
+                    continue
+                stored.setdefault((org, row["external_id"]), []).append(
+                    (
+                        row["campaign_id"],
+                        row["center_id"],
+                        row["guest_id"],
+                        _as_instant(row["sent_at"]),
+                    )
                 )
     return stored
+
+
+def _conflicts(
+    stored: Mapping[tuple[str, str], list[tuple[str, str, str, datetime]]],
+    latest: Mapping[tuple[str, str], _Validated],
+    first_index: Mapping[tuple[str, str], int],
+) -> list[RowError]:
+    """Batch rows whose externalId is stored, within the writer's centers, as another message
+    (another campaign, guest or sentAt, or another of the writer's centers)."""
+    return [
+        RowError(first_index[key], _CONFLICT.format(id=shown(key[1])))
+        for key, identities in stored.items()
+        if any(identity != _identity(latest[key].message) for identity in identities)
+    ]
 
 
 async def _hold_references(
@@ -714,7 +758,35 @@ async def _upsert(
 async def record_messages(
     rows: Sequence[Mapping[str, Any]], *, scope: WriteScope, actor: str
 ) -> IngestResult:
-    """Validate and apply one batch atomically; raise `BatchRejected` naming every bad row."""
+    """Validate and apply one batch atomically; raise `BatchRejected` naming every bad row.
+    Rejected batches are recorded in the audit trail too (what was refused, by whom)."""
+    try:
+        return await _record(rows, scope, actor)
+    except ProductError as refusal:
+        if refusal.code in ("INVALID_MESSAGES", "BATCH_TOO_LARGE"):
+            await _audit_rejection(rows, scope, actor, refusal)
+        raise
+
+
+async def _audit_rejection(
+    rows: Sequence[Mapping[str, Any]], scope: WriteScope, actor: str, refusal: ProductError
+) -> None:
+    try:
+        await IngestBatch.create(
+            organization_id=scope.organization_id,
+            actor=actor,
+            action="REJECTED",
+            received=len(rows),
+            inserted=0,
+            updated=0,
+            unchanged=0,
+            rejected=len(refusal.errors) if isinstance(refusal, BatchRejected) else len(rows),
+        )
+    except Exception:  # the refusal is the answer; a failed audit write must not replace it
+        logger.exception("recording a rejected batch in the audit trail failed")
+
+
+async def _record(rows: Sequence[Mapping[str, Any]], scope: WriteScope, actor: str) -> IngestResult:
     if len(rows) > MAX_BATCH_SIZE:
         raise ProductError(
             f"A batch holds at most {MAX_BATCH_SIZE} messages; this one has {len(rows)}.",
@@ -731,25 +803,31 @@ async def record_messages(
     async with in_transaction() as connection:
         dialect = str(connection.capabilities.dialect)
         await _hold_references(connection, dialect, latest.values())
+        # A stored message with one of the batch's externalIds at another of the writer's
+        # centers, or as another message at the same center, rejects the batch. A writer of one
+        # center has no other: on PostgreSQL the upsert below finds the same-center ones.
+        single_center = scope.center_ids is not None and len(scope.center_ids) == 1
         stored = (
-            await _stored_identities(connection, dialect, list(latest))
-            if dialect == "sqlite"
+            await _stored_identities(connection, dialect, list(latest), scope.center_ids)
+            if dialect == "sqlite" or not single_center
             else {}
         )
+        conflicts = _conflicts(stored, latest, first_index)
+        if conflicts:
+            raise BatchRejected(conflicts)
         # The upsert leaves alone a stored message whose identity differs; such a row is found
         # below and the whole batch rolled back.
         written = await _upsert(connection, dialect, latest, stored)
         if dialect == "postgres":
             # Read in a new statement, so a row a concurrent batch committed while this one
             # waited for it is seen. Only rows the upsert left alone can conflict.
-            stored = await _stored_identities(connection, dialect, written.untouched)
-        conflicts = [
-            RowError(first_index[key], _CONFLICT.format(id=shown(key[1])))
-            for key, identity in stored.items()
-            if identity != _identity(latest[key].message)
-        ]
-        if conflicts:
-            raise BatchRejected(conflicts)
+            conflicts = _conflicts(
+                await _stored_identities(connection, dialect, written.untouched, scope.center_ids),
+                latest,
+                first_index,
+            )
+            if conflicts:
+                raise BatchRejected(conflicts)
         # Readers of derived data (backend/usage_index.py) rebuild the campaigns whose version
         # moved; set here, so one that sees the new version also sees the new messages.
         await stamp(connection, "campaign", "ledger_version", written.campaign_ids)

@@ -151,5 +151,5 @@ async def test_a_center_write_token_cannot_write_for_another_center(db: str) -> 
         )
     error = rejected.json()["errors"][0]
     assert error["extensions"]["code"] == "INVALID_MESSAGES"
-    assert error["extensions"]["rows"] == [{"index": 0, "reason": "unknown center 'c-pune'"}]
+    assert error["extensions"]["rows"] == [{"index": 0, "reason": 'unknown center "c-pune"'}]
     assert accepted.json() == {"data": {"recordMessages": {"inserted": 1}}}

@@ -134,7 +134,9 @@ async def test_one_bad_row_rejects_the_batch_and_names_the_row(
     assert [e.index for e in rejected.value.errors] == [1]
     assert reason in rejected.value.errors[0].reason
     assert await Message.all().count() == 0
-    assert await IngestBatch.all().count() == 0
+    # The audit trail records the refusal and nothing else.
+    audited = await IngestBatch.all().values("action", "received", "inserted", "rejected")
+    assert audited == [{"action": "REJECTED", "received": 3, "inserted": 0, "rejected": 1}]
 
 
 async def test_every_bad_row_is_named(db: str) -> None:

@@ -35,6 +35,7 @@ from graphql import (
     ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Undefined,
     ValueNode,
     VariableNode,
     value_from_ast_untyped,
@@ -138,7 +139,7 @@ class _Measure:
         """The days of the field's own `dateRange`; None without one. A range the resolver
         will refuse is priced as the longest it could be (it never runs)."""
         window = self._argument(field, "dateRange")
-        if window is None:
+        if window is None or window is Undefined:  # absent, null, or an omitted variable
             return None
         try:
             start = date.fromisoformat(window["start"])
