@@ -80,6 +80,30 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--actor", help="only this actor's batches, e.g. token:12")
     audit.add_argument("--limit", type=int, default=50, help="newest first (default 50)")
 
+    messages = commands.add_parser("messages", help="stored messages: void bad ones")
+    messages_commands = messages.add_subparsers(dest="messages_command", required=True)
+    void = messages_commands.add_parser(
+        "void",
+        help="take stored messages out of every report, keeping them in voided_message",
+        description="Remove an organization's stored messages with these external ids (at "
+        "every center) from the ledger in one transaction: each is kept whole in "
+        "voided_message, and the audit trail records a VOIDED batch. The ids may then be "
+        "recorded again.",
+    )
+    _database_options(void)
+    void.add_argument(
+        "--organization", required=True, help="the organization whose messages these are"
+    )
+    void.add_argument(
+        "--actor", help="who voids, as the audit trail shows it (default: cli:<your user name>)"
+    )
+    void.add_argument(
+        "external_ids",
+        nargs="+",
+        metavar="EXTERNAL_ID",
+        help="a message's externalId; ids that match nothing are listed, not refused",
+    )
+
     user = commands.add_parser("user", help="web app users")
     user_commands = user.add_subparsers(dest="user_command", required=True)
     user_create = user_commands.add_parser("create", help="create a user with a scope")
@@ -262,6 +286,14 @@ async def _revoke_token(args: argparse.Namespace) -> None:
         print(f"Token {token.id} was already revoked at {_when(token.revoked_at)}.")
 
 
+# ACTION: RECORDED, REJECTED (nothing stored; REJECTED counts the bad rows) or VOIDED (RESTATED
+# counts the messages voided, UNCHANGED the ids that matched none).
+_AUDIT_COLUMNS = (
+    "BATCH", "RECEIVED AT", "ACTOR", "ORGANIZATION", "ACTION", "ROWS", "NEW", "RESTATED",
+    "UNCHANGED", "REJECTED",
+)  # fmt: skip
+
+
 async def _audit(args: argparse.Namespace) -> None:
     from backend.models import IngestBatch
 
@@ -275,21 +307,56 @@ async def _audit(args: argparse.Namespace) -> None:
         print("No batches recorded.")
         return
     _print_table(
-        ("BATCH", "RECEIVED AT", "ACTOR", "ORGANIZATION", "ROWS", "NEW", "RESTATED", "UNCHANGED"),
+        _AUDIT_COLUMNS,
         [
             (
                 str(b.id),
                 _when(b.received_at),
                 b.actor,
                 b.organization_id or "-",
+                b.action,
                 str(b.received),
                 str(b.inserted),
                 str(b.updated),
                 str(b.unchanged),
+                str(b.rejected),
             )
             for b in batches
         ],
     )
+
+
+async def _void_messages(args: argparse.Namespace) -> None:
+    from backend.voiding import void_messages
+
+    result = await void_messages(
+        args.organization, args.external_ids, actor=args.actor or f"cli:{_os_user()}"
+    )
+    _print_table(
+        ("VOIDED", "CENTER", "CAMPAIGN", "SENT AT", "CREDITS"),
+        [
+            (v.external_id, v.center_id, v.campaign_id, _when(v.sent_at), str(v.credits))
+            for v in result.voided
+        ],
+    )
+    if result.not_found:
+        print(f"Not found: {', '.join(result.not_found)}")
+    print(
+        f"Voided {_count(len(result.voided), 'message')} of organization {args.organization} "
+        f"in batch {result.batch_id} ({_count(len(result.not_found), 'id')} not found); "
+        "kept in voided_message."
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no password entry (some containers)
+        return "unknown"
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -336,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         work = lambda: token_work[args.token_command](args)  # noqa: E731
     elif args.command == "audit":
         work = lambda: _audit(args)  # noqa: E731
+    elif args.command == "messages":
+        work = lambda: _void_messages(args)  # noqa: E731
     elif args.command == "user":
         password = _read_password(args.password_stdin)
         work = lambda: _create_user(args, password)  # noqa: E731

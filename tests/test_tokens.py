@@ -204,7 +204,8 @@ def test_token_and_audit_commands(database_url: str, tmp_path: Path) -> None:
     assert header.split()[:3] == ["BATCH", "RECEIVED", "AT"]
     assert len(batches) == 1
     fields = batches[0].split()
-    assert fields[0] == "1" and fields[3:] == ["import:org.json", "org-1", "2", "2", "0", "0"]
+    assert fields[0] == "1"
+    assert fields[3:] == ["import:org.json", "org-1", "RECORDED", "2", "2", "0", "0", "0"]
     assert run("audit", "--actor", "token:9", database_url=database_url).stdout.strip() == (
         "No batches recorded."
     )
