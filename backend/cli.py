@@ -203,7 +203,8 @@ async def _seed(messages: int, days: int) -> None:
     from backend.users import create_user
 
     await apply_document(demo.hierarchy_document(), actor="seed")
-    rows = list(demo.demo_messages(messages, end=date.today(), days=days))
+    now = datetime.now(UTC)
+    rows = list(demo.demo_messages(messages, end=now.date(), days=days, until=now))
     with Progress(disable=len(rows) < PROGRESS_THRESHOLD, transient=True) as progress:
         task = progress.add_task("Recording messages", total=len(rows))
         for start in range(0, len(rows), MAX_BATCH_SIZE):

@@ -274,9 +274,17 @@ def _message(
 
 
 def demo_messages(
-    total: int, *, end: date, days: int = 180, seed: int = 7
+    total: int, *, end: date, days: int = 180, seed: int = 7, until: datetime | None = None
 ) -> Iterator[dict[str, Any]]:
-    """About `total` messages over the `days` business dates ending on `end`."""
+    """About `total` messages over the `days` business dates ending on `end`, none sent after
+    `until` (the rest of today has not happened yet; the ledger refuses what lies over a day
+    ahead)."""
+    for message in _planned_messages(total, end=end, days=days, seed=seed):
+        if until is None or datetime.fromisoformat(message["sentAt"]) <= until:
+            yield message
+
+
+def _planned_messages(total: int, *, end: date, days: int, seed: int) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     always_on = [c for c in _CAMPAIGNS if c[2] == "ALWAYS_ON"]
     scheduled = [c for c in _CAMPAIGNS if c[2] == "SCHEDULED"]
