@@ -137,8 +137,8 @@ COVERED_TOTALS = """() => {
     });
   }
   scroller.scrollLeft = 0;
-  window.scrollTo(0, 0);
   for (const value of document.querySelectorAll('cr-report .tile-value')) {
+    value.scrollIntoView({ block: 'center' });
     const r = value.getBoundingClientRect();
     const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
     hits.push({ column: value.dataset.total, visible: value.contains(hit) });
@@ -168,7 +168,8 @@ def test_filter_labels_line_up_and_the_table_follows_the_tiles(
         """() => ['Scope', 'Date Range', 'Campaign Name', 'Channel', 'Status'].map((text) => {
           const labels = document.querySelectorAll(
             'cr-report-filters label, cr-report-filters .field-label');
-          const label = [...labels].find((el) => el.textContent.trim() === text);
+          const label = [...labels].find(
+            (el) => el.textContent.trim().toLowerCase() === text.toLowerCase());
           return Math.round(label.getBoundingClientRect().top);
         })"""
     )
