@@ -6,6 +6,7 @@
 import { daysIn, describePeriod } from "../lib/dates.js";
 import { formatDecimal, formatInt, plainDecimal } from "../lib/format.js";
 import { html } from "../lib/html.js";
+import { PHONE } from "../lib/media.js";
 
 export const NUMBER_COLUMNS = [
   { key: "targetedGuests", title: "Targeted Guests", kind: "int" },
@@ -73,29 +74,41 @@ function leadColumns({ kind, unit, zoneName }) {
 
 /** `{kind, unit, title, campaign, rows, zoneName}`; `unit` (day, week, month) for dates. */
 export function breakdownTable({ kind, unit, title, campaign, rows, zoneName }) {
-  const lead = leadColumns({ kind, unit, zoneName });
+  // On a phone the row's name, then Credits Consumed first; the zone after the numbers.
+  const phone = PHONE.matches;
+  const [name, ...rest] = leadColumns({ kind, unit, zoneName });
+  const numbers = phone ? [...NUMBER_COLUMNS].reverse() : NUMBER_COLUMNS;
+  const columns = phone
+    ? [name, ...numbers.map(numberColumn), ...rest]
+    : [name, ...rest, ...numbers.map(numberColumn)];
   const quiet = (row) => kind === "dates" && row.targetedGuests === 0;
   return html`<cr-scroll-region><div class="table-scroll" role="region" aria-label="${title}" tabindex="0">
     <table class="report-table" data-testid="${kind}-table">
       <caption class="visually-hidden">${title} for ${campaign.name}</caption>
       <thead><tr>
-        ${lead.map((c) => html`<th scope="col">${c.title}</th>`)}
-        ${NUMBER_COLUMNS.map((c) => html`<th scope="col" class="num">${c.title}</th>`)}
+        ${columns.map((c) => html`<th scope="col" class="${c.num ? "num" : ""}">${c.title}</th>`)}
       </tr></thead>
       <tbody>
         ${rows.map(
-          (row) => html`<tr class="${quiet(row) ? "zero" : ""}">
-            ${lead.map((c) => c.cell(row))}
-            ${NUMBER_COLUMNS.map((c) => html`<td class="num" data-column="${c.key}">${showNumber(c.kind, row[c.key])}</td>`)}
-          </tr>`,
+          (row) => html`<tr class="${quiet(row) ? "zero" : ""}">${columns.map((c) => c.cell(row))}</tr>`,
         )}
       </tbody>
       <tfoot><tr data-testid="totals-row">
-        <th scope="row" colspan="${lead.length}">Campaign total</th>
-        ${NUMBER_COLUMNS.map((c) => html`<td class="num" data-column="${c.key}">${showNumber(c.kind, campaign[c.key])}</td>`)}
+        ${columns.map((c, i) => {
+          if (i === 0) return html`<th scope="row">Campaign total</th>`;
+          return c.num ? c.cell(campaign) : html`<td></td>`;
+        })}
       </tr></tfoot>
     </table>
   </div></cr-scroll-region>`;
+}
+
+function numberColumn(c) {
+  return {
+    title: c.title,
+    num: true,
+    cell: (row) => html`<td class="num" data-column="${c.key}">${showNumber(c.kind, row[c.key])}</td>`,
+  };
 }
 
 /** The header, data rows and total row of a breakdown's CSV. */

@@ -5,6 +5,7 @@
 
 import { formatDecimal, formatInt, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
+import { PHONE } from "../lib/media.js";
 
 export const CAMPAIGN_COLUMNS = [
   { field: "NAME", title: "Campaign Name", value: (c) => c.name },
@@ -40,7 +41,6 @@ const PHONE_ORDER = [
   "CREATED_FROM",
   "CREDIT_SOURCE",
 ];
-const PHONE = window.matchMedia("(max-width: 640px)");
 
 /** What a cell shows: counts grouped, credits with only the decimals they need. */
 export function display(kind, value) {

@@ -9,6 +9,7 @@ import { downloadCsv, exportRows, slug, toCsv } from "../lib/csv.js";
 import { GROUPINGS, autoGrouping, daysIn, describeRange, periodsOf } from "../lib/dates.js";
 import { formatInt, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
+import { PHONE } from "../lib/media.js";
 import { DRILLDOWN_RANGE, apiProblem, drilldownLinkProblems, fixOf } from "../lib/problems.js";
 import {
   exportFacts,
@@ -51,6 +52,18 @@ class Drilldown extends HTMLElement {
   set viewer(viewer) {
     this.#viewer = viewer;
     this.#today = organizationToday(viewer);
+  }
+
+  #relayout = () => {
+    if (this.#built && !this.hidden) this.#renderResult();
+  };
+
+  connectedCallback() {
+    PHONE.addEventListener("change", this.#relayout);
+  }
+
+  disconnectedCallback() {
+    PHONE.removeEventListener("change", this.#relayout);
   }
 
   set state(state) {

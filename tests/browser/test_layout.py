@@ -179,3 +179,22 @@ def test_filter_labels_line_up_and_the_table_follows_the_tiles(
                - document.querySelector('cr-report .tiles').getBoundingClientRect().bottom"""
     )
     assert gap <= 64, f"{gap}px between the tiles and the table"
+
+
+def test_a_phone_drilldown_puts_credits_next_to_the_center(
+    sized_page: SizedPage, server: Server
+) -> None:
+    page = sized_page(390, 844)
+    path = "/?view=centers&campaign=cmp-feedback"
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD, path=path)
+    table = page.get_by_test_id("centers-table")
+    headers = table.locator("thead th").all_inner_texts()
+    assert [h.lower() for h in headers] == [
+        "center", "credits consumed", "processed", "targeted guests", "zone",
+    ]  # fmt: skip
+    credits = table.locator("tbody tr td[data-column=creditsConsumed]").first
+    box = credits.evaluate("el => el.getBoundingClientRect().toJSON()")
+    assert box["right"] <= 390
+    footer_label = table.locator("tfoot th").evaluate("el => el.getBoundingClientRect().width")
+    assert footer_label < 195, "the total's label is one column wide"
+    screenshot(page, "phone-drilldown-centers")
