@@ -5,7 +5,7 @@ the external id may be recorded again."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -190,6 +190,39 @@ async def test_a_voided_external_id_can_be_recorded_again(db: str) -> None:
     again = await record(message("bad", guest_id="g-3", credits="1.5"))
     assert (again.inserted, again.updated, again.unchanged) == (1, 0, 0)
     assert (await report())["cmp-org"] == (3, 3, Decimal("4.5"))
+
+
+async def test_voiding_neutralises_a_row_stored_before_the_bounds(db: str) -> None:
+    """A row from before the ledger's bounds, sent in the year 9999 with the most credits a
+    BIGINT holds: its campaign's date drilldown spans eight thousand years and is refused until
+    the row is voided."""
+    await load_hierarchy()
+    await record(message("ok"), message("legacy", guest_id="g-2"))
+    far = datetime(9999, 12, 30, 12, tzinfo=UTC)  # asyncpg would send 9999-12-31 as infinity
+    async with in_transaction() as connection:
+        postgres = connection.capabilities.dialect == "postgres"
+        instant, day = (far, date(9999, 12, 30)) if postgres else (far.isoformat(" "), "9999-12-30")
+        marks = ("$1", "$1", "$2") if postgres else ("?", "?", "?")
+        await connection.execute_query(
+            "UPDATE message SET sent_at = {}, reported_at = {}, business_date = {}, ".format(*marks)
+            + f"credits_e4 = {2**63 - 1} WHERE external_id = 'legacy'",
+            [instant, day] if postgres else [instant, instant, day],
+        )
+        await stamp(connection, "campaign", "ledger_version", {"cmp-org"})
+    assert (await report())["cmp-org"] == (2, 2, Decimal("922337203685478.5807"))
+    with pytest.raises(AssertionError, match="at most 3660 are allowed"):
+        await drilldowns()
+
+    result = await void_messages(ORG, ["legacy"], actor="test")
+    assert [(v.sent_at, v.credits_e4) for v in result.voided] == [(far, 2**63 - 1)]
+    kept = await VoidedMessage.get(batch_id=result.batch_id)
+    assert (kept.sent_at, kept.reported_at, kept.credits_e4) == (far, far, 2**63 - 1)
+    assert (await report())["cmp-org"] == (1, 1, Decimal(1))
+    assert await drilldowns() == (
+        (1, 1, Decimal(1)),
+        {"c-pune": (1, 1, Decimal(1))},
+        {"2026-03-01": (1, 1, Decimal(1))},
+    )
 
 
 def test_messages_void_command(database_url: str, tmp_path: Path) -> None:
