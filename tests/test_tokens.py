@@ -110,7 +110,7 @@ async def test_the_audit_trail_names_the_token_behind_each_batch(db: str) -> Non
             await post(client, MUTATION, {"m": [restated, message("m-2")]}, token=org_secret)
         )
         sent.append(await post(client, MUTATION, {"m": [restated]}, token=org_secret))
-        # A rejected batch stores nothing, not even an audit row.
+        # A rejected batch stores nothing but its audit row.
         sent.append(await post(client, MUTATION, {"m": [message("m-3", "nope")]}, token=org_secret))
     assert [r.json().get("data") for r in sent] == [
         {"recordMessages": {"inserted": 1, "updated": 0}},
@@ -128,6 +128,8 @@ async def test_the_audit_trail_names_the_token_behind_each_batch(db: str) -> Non
             "inserted",
             "updated",
             "unchanged",
+            "action",
+            "rejected",
             "received_at",
         )
     )
@@ -136,13 +138,21 @@ async def test_the_audit_trail_names_the_token_behind_each_batch(db: str) -> Non
         row(f"token:{west.id}", received=1, inserted=1),
         row(f"token:{org.id}", received=2, inserted=1, updated=1),
         row(f"token:{org.id}", received=1, unchanged=1),
+        row(f"token:{org.id}", received=1, action="REJECTED", rejected=1),
     ]
     assert received_at == sorted(received_at)
     assert all(datetime.now(UTC) - at < timedelta(minutes=1) for at in received_at)
 
 
 def row(
-    actor: str, *, received: int, inserted: int = 0, updated: int = 0, unchanged: int = 0
+    actor: str,
+    *,
+    received: int,
+    inserted: int = 0,
+    updated: int = 0,
+    unchanged: int = 0,
+    action: str = "RECORDED",
+    rejected: int = 0,
 ) -> dict[str, Any]:
     return {
         "actor": actor,
@@ -151,6 +161,8 @@ def row(
         "inserted": inserted,
         "updated": updated,
         "unchanged": unchanged,
+        "action": action,
+        "rejected": rejected,
     }
 
 
