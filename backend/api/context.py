@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from backend.api.dataloaders import Loaders
 from backend.auth import unauthenticated
+from backend.cursors import PROCESS_SECRET_KEY, CursorSealer, cursor_sealer
 from backend.errors import Forbidden, ProductError
 from backend.hierarchy import OrgHierarchy, Scope, load_hierarchy
 from backend.principal import Principal
@@ -50,6 +51,13 @@ class Context:
                 "Ask for fewer campaigns or shorter windows.",
                 code="RESPONSE_TOO_LARGE",
             )
+
+    def cursor_sealer(self) -> CursorSealer:
+        """Keyed by the app's secret key, so processes sharing it open each other's cursors."""
+        if self.request is None:  # schema-level calls (tests): this process's own key
+            return cursor_sealer(PROCESS_SECRET_KEY)
+        secret_key: str = self.request.app.state.settings.secret_key
+        return cursor_sealer(secret_key)
 
     async def hierarchy(self) -> OrgHierarchy:
         if self._hierarchy is None:

@@ -60,6 +60,8 @@ async def resolve_campaigns(
         order_by.to_spec() if order_by else CampaignOrderSpec(),
         first,
         after,
+        sealer=context.cursor_sealer(),
+        reader=context.require_principal(),
     )
     edges = [
         CampaignEdge(node=Campaign.from_row(r.campaign, r.usage, scope, window), cursor=r.cursor)

@@ -180,7 +180,11 @@ class Campaign:
 @strawberry.type
 class CampaignEdge:
     node: Campaign
-    cursor: str
+    cursor: str = strawberry.field(
+        description="Opaque: pass as `after` to get the campaigns after this one. Valid only for "
+        "the same scope (organization, zone or center) and `orderBy`, and while the server's "
+        "secret key stays the same; otherwise it answers INVALID_CURSOR."
+    )
 
 
 @strawberry.type(description="Relay page information.")
