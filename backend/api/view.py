@@ -24,7 +24,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from backend.api.context import Context
-from backend.api.errors import format_error
+from backend.api.errors import format_error, release_errors
 from backend.api.schema import schema
 from backend.auth import authenticate, unauthenticated
 from backend.security import RETRY_AFTER_SECONDS, error_body
@@ -149,6 +149,7 @@ class GraphQLView(GraphQL[Context, None]):
         data: dict[str, Any] = {"data": result.data}
         if result.errors:
             data["errors"] = [format_error(error, request_id) for error in result.errors]
+            release_errors(result.errors)
             if any(e["extensions"]["code"] == "UNAVAILABLE" for e in data["errors"]):
                 # The database is unreachable: tell clients and proxies to retry, as the
                 # middleware does when the outage is hit before execution.
