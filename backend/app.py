@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.resources
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,11 +26,52 @@ from backend.security import SecurityMiddleware, cors_origins, with_cors
 from backend.settings import Settings
 from backend.signin_throttle import SignInLimits, SignInThrottle
 from backend.usage_index import warm_up
+from backend.web import graphiql_html
 from backend.web import routes as web_routes
 
 logger = logging.getLogger(__name__)
 
-FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+# The web app's own entry points; GraphiQL's page names the rest (its vendored files).
+FRONTEND_ENTRY_FILES = ("index.html", "main.js", "favicon.svg")
+
+
+class FrontendMissing(RuntimeError):
+    """The web app's files are not where the package keeps them: the app cannot serve it."""
+
+
+def frontend_files() -> tuple[str, ...]:
+    """Every file `serve` must find, relative to the web app's folder."""
+    graphiql = re.findall(r'(?:href|src)="/([^"]+)"', graphiql_html())
+    return tuple(dict.fromkeys([*FRONTEND_ENTRY_FILES, *graphiql]))
+
+
+def _frontend_candidates() -> list[Path]:
+    packaged = importlib.resources.files("backend") / "frontend"
+    checkout = Path(__file__).resolve().parent.parent
+    candidates = [packaged] if isinstance(packaged, Path) else []
+    if (checkout / "pyproject.toml").is_file():
+        candidates.append(checkout / "frontend")
+    return candidates
+
+
+def frontend_directory() -> Path:
+    """The folder of the web app: `backend/frontend` in an installed package (its package
+    data), or `frontend/` in a source checkout. Raises `FrontendMissing` naming what is
+    missing where, rather than serving an API without its app."""
+    candidates = _frontend_candidates()
+    for folder in candidates:
+        if folder.is_dir():
+            missing = [name for name in frontend_files() if not (folder / name).is_file()]
+            if missing:
+                raise FrontendMissing(
+                    f"the web app in {folder} is incomplete: {', '.join(missing)} missing; "
+                    "reinstall the package"
+                )
+            return folder
+    raise FrontendMissing(
+        f"the web app's files are missing (looked in {', '.join(map(str, candidates))}); "
+        "reinstall the package"
+    )
 
 
 def _report_warm_up_failure(task: asyncio.Task[None]) -> None:
@@ -76,8 +119,9 @@ def create_app(
         Route("/healthz", health),
         *web_routes,
     ]
-    if FRONTEND_DIR.is_dir():
-        routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"))
+    routes.append(
+        Mount("/", StaticFiles(directory=frontend_directory(), html=True), name="frontend")
+    )
     # Outermost first: every response, CORS preflights included, gets the security headers.
     middleware = [
         Middleware(SecurityMiddleware),
