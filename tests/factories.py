@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
 
 from backend.auth import create_token
 from backend.importer import apply_document
 from backend.ledger import TRUSTED_IMPORT, IngestResult, record_messages
+from backend.versions import stamp
 
 ORG = "org-1"
 OTHER_ORG = "org-2"
@@ -163,3 +168,29 @@ async def token(
 ) -> str:
     _, secret = await create_token(organization, zone_id=zone, center_id=center, can_write=write)
     return secret
+
+
+async def backdate(external_id: str, sent_at: str) -> None:
+    """Move a recorded message to `sent_at` (business date in Asia/Kolkata, as at every center
+    the tests backdate), bypassing the ledger's bounds: how rows stored before the bounds
+    existed look. Its campaign's ledger version moves, as an ingest's would."""
+    instant = datetime.fromisoformat(sent_at).astimezone(UTC)
+    day = instant.astimezone(ZoneInfo("Asia/Kolkata")).date()
+    async with in_transaction() as connection:
+        postgres = connection.capabilities.dialect == "postgres"
+        marks = ("$1", "$2", "$3") if postgres else ("?", "?", "?")
+        values: list[Any] = (
+            [instant, day, external_id]
+            if postgres
+            else [instant.isoformat(" "), instant.isoformat(" "), day.isoformat(), external_id]
+        )
+        await connection.execute_query(
+            "UPDATE message SET sent_at = {0}, reported_at = {0}, business_date = {1} "
+            "WHERE external_id = {2}".format(*marks),
+            values,
+        )
+        rows = await connection.execute_query_dict(
+            f"SELECT DISTINCT campaign_id FROM message WHERE external_id = {marks[0]}",
+            [external_id],
+        )
+        await stamp(connection, "campaign", "ledger_version", {r["campaign_id"] for r in rows})

@@ -16,7 +16,7 @@ from backend.center_index import center_indexes
 from backend.hierarchy import Scope
 from backend.reports import DateWindow, usage_by_center
 from backend.usage import Usage
-from tests.factories import ORG, load_hierarchy, message, record
+from tests.factories import ORG, backdate, load_hierarchy, message, record
 from tests.test_reports_property import direct as direct_usage
 
 CAMPAIGNS = ["cmp-org", "cmp-west", "cmp-nyc"]
@@ -173,9 +173,12 @@ async def test_memory_is_bounded_least_recently_asked_dropped_first(
 async def test_a_campaign_spanning_centuries_stays_on_sql(db: str) -> None:
     await load_hierarchy()
     await record(
-        message("old", guest_id="g-1", sent_at="1850-06-01T10:00:00+05:30"),
-        message("new", guest_id="g-1", sent_at="2100-06-01T10:00:00+05:30", credits="2"),
+        message("old", guest_id="g-1", sent_at="2000-06-01T10:00:00+05:30"),
+        message("new", guest_id="g-1", sent_at="2001-06-01T10:00:00+05:30", credits="2"),
     )
+    # Rows stored before the ledger's bounds existed may lie centuries apart.
+    await backdate("old", "1850-06-01T10:00:00+05:30")
+    await backdate("new", "2100-06-01T10:00:00+05:30")
     await by_center(None, None)
     await center_indexes().idle()
     assert await indexed_campaigns() == {"cmp-west", "cmp-nyc"}  # empty ones are held

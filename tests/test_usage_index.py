@@ -14,7 +14,7 @@ from backend.hierarchy import Scope
 from backend.reports import DateWindow, usage_by_campaign, usage_by_date, usage_totals
 from backend.usage import Usage
 from backend.usage_index import warm_up
-from tests.factories import ORG, load_hierarchy, message, record
+from tests.factories import ORG, backdate, load_hierarchy, message, record
 
 # (guest, day of March 2026, outcome, credits) of cmp-org, all at c-pune (Asia/Kolkata).
 VISITS = [
@@ -105,10 +105,13 @@ async def test_a_campaign_spanning_centuries_is_answered_by_sql(
     """Day offsets are 16 bits (179 years): beyond that the report still answers, from SQL."""
     await load_hierarchy()
     await record(
-        message("old", guest_id="g-1", sent_at="1850-06-01T10:00:00+05:30"),
-        message("new", guest_id="g-1", sent_at="2100-06-01T10:00:00+05:30", credits="2"),
+        message("old", guest_id="g-1", sent_at="2000-06-01T10:00:00+05:30"),
+        message("new", guest_id="g-1", sent_at="2001-06-01T10:00:00+05:30", credits="2"),
         message("mid", guest_id="g-2", sent_at="2026-03-01T10:00:00+05:30"),
     )
+    # Rows stored before the ledger's bounds existed may lie centuries apart.
+    await backdate("old", "1850-06-01T10:00:00+05:30")
+    await backdate("new", "2100-06-01T10:00:00+05:30")
     org = Scope(ORG, None)
     with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
         assert (await usage_by_campaign(["cmp-org"], org, None))["cmp-org"] == Usage(2, 3, 40_000)
