@@ -29,12 +29,12 @@ def _literal(node: ValueNode, variables: dict[str, Any] | None = None) -> object
         return int(node.value)
     if isinstance(node, FloatValueNode):
         return float(node.value)
-    raise ValueError("A Decimal is written as a string, e.g. \"12.5\".")
+    raise ValueError('A Decimal is written as a string, e.g. "12.5".')
 
 
 DECIMAL: ScalarDefinition = dataclasses.replace(
     DecimalDefinition,
-    description="Exact decimal, serialised as a string, e.g. \"12.5000\".",
+    description='Exact decimal, serialised as a string, e.g. "12.5000".',
     parse_value=_as_sent,
     parse_literal=_literal,
 )
