@@ -8,17 +8,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import getpass
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from time import monotonic
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from backend.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from backend.importer import ImportSource
+
 DEMO_DEFAULT_MESSAGES = 40_000
+DEMO_DEFAULT_DAYS = 180
+# Beyond ten years the demo's first days would lie before the ledger's 2000-01-01 soon enough,
+# and a demo does not need them.
+DEMO_MAX_DAYS = 3650
+DEMO_MAX_MESSAGES = 100_000_000
 PROGRESS_THRESHOLD = 20_000
+
+# `credit-report --help` shows this, where the module docstring above is for readers of the code.
+DESCRIPTION = """Credit Consumption Report: how many messaging credits each campaign consumed,
+where and when. Every command reads the database from --database-url or
+$CREDIT_REPORT_DATABASE_URL (default sqlite://credit-report.db), creates or migrates its schema,
+and exits non-zero with a one-line reason on failure. `credit-report COMMAND --help` tells more."""
 
 
 def _database_options(parser: argparse.ArgumentParser) -> None:
@@ -29,35 +47,142 @@ def _database_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"credit-report {version('credit-report')}"
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "credit-report (not installed)"
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, refused in one line otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= number <= high:
+            # Thousands separators for counts; a port reads as it is written.
+            between = f"{low:,} and {high:,}" if high > 65535 else f"{low} and {high}"
+            raise argparse.ArgumentTypeError(f"{number} is not between {between}")
+        return number
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other failure, pointing at the command's help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="credit-report", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="credit-report", description=DESCRIPTION)
+    parser.add_argument(
+        "--version", action="version", version=_version(), help="print the version and exit"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the web app and the GraphQL API")
+    serve = commands.add_parser(
+        "serve",
+        help="run the web app and the GraphQL API",
+        description="Serve the web app at / and the GraphQL API at /graphql (GraphiQL on GET) "
+        "until interrupted. Settings other than these flags come from CREDIT_REPORT_* "
+        "environment variables (see the README).",
+    )
     _database_options(serve)
-    serve.add_argument("--host", help="default: $CREDIT_REPORT_HOST or 127.0.0.1")
-    serve.add_argument("--port", type=int, help="default: $CREDIT_REPORT_PORT or 8000")
+    serve.add_argument(
+        "--host", help="address to listen on (default: $CREDIT_REPORT_HOST or 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port",
+        type=_int_between(1, 65535),
+        help="TCP port to listen on (default: $CREDIT_REPORT_PORT or 8000)",
+    )
 
-    importer = commands.add_parser("import", help="load a JSON or JSON Lines file (idempotent)")
+    importer = commands.add_parser(
+        "import",
+        help="load a JSON or JSON Lines file (idempotent, atomic)",
+        description="Load organizations, zones, centers, credit sources, campaigns and "
+        "messages from a JSON document, or messages from JSON Lines (one object a line, "
+        "read as a stream). Every record is an upsert, so loading a file twice changes "
+        "nothing; a file with any bad row stores nothing and every problem is listed.",
+    )
     _database_options(importer)
-    importer.add_argument("file", type=Path)
+    importer.add_argument("file", type=Path, help="the .json or .jsonl file to load")
 
-    seed = commands.add_parser("seed", help="create demo data")
+    seed = commands.add_parser(
+        "seed",
+        help="create the demo organization",
+        description="Create a demo spa chain (org-serenity: zones, centers in several time "
+        "zones, every channel and campaign kind) with messages over the last days, and the "
+        "demo user. A database that already holds the demo's messages is left as it is.",
+    )
     _database_options(seed)
     seed.add_argument("--demo", action="store_true", required=True, help="the demo spa chain")
-    seed.add_argument("--messages", type=int, default=DEMO_DEFAULT_MESSAGES)
-    seed.add_argument("--days", type=int, default=180, help="days of history ending today")
+    seed.add_argument(
+        "--messages",
+        type=_int_between(0, DEMO_MAX_MESSAGES),
+        default=DEMO_DEFAULT_MESSAGES,
+        help=f"about how many messages to create (default {DEMO_DEFAULT_MESSAGES:,})",
+    )
+    seed.add_argument(
+        "--days",
+        type=_int_between(1, DEMO_MAX_DAYS),
+        default=DEMO_DEFAULT_DAYS,
+        help=f"days of history ending today (default {DEMO_DEFAULT_DAYS})",
+    )
 
-    token = commands.add_parser("token", help="API tokens")
-    token_commands = token.add_subparsers(dest="token_command", required=True)
-    create = token_commands.add_parser("create", help="print a new token once")
+    organizations = commands.add_parser(
+        "organizations",
+        help="list organizations, or show one's zones, centers and credit sources",
+        description="The organizations in the database and what they hold.",
+    )
+    organization_commands = organizations.add_subparsers(
+        dest="organizations_command", required=True, metavar="COMMAND"
+    )
+    organizations_list = organization_commands.add_parser(
+        "list",
+        help="every organization: id, name, time zone and counts",
+        description="Every organization with its id, name, time zone and how many zones, "
+        "centers, credit sources, campaigns and messages it has.",
+    )
+    _database_options(organizations_list)
+    organizations_show = organization_commands.add_parser(
+        "show",
+        help="one organization's zones, centers and credit sources",
+        description="One organization's zones, centers (with zone and time zone) and credit "
+        "sources, with the ids that imports, tokens and users name.",
+    )
+    _database_options(organizations_show)
+    organizations_show.add_argument("id", help="the organization's id")
+
+    token = commands.add_parser(
+        "token",
+        help="API tokens: create, list, revoke",
+        description="Bearer tokens for the GraphQL API, each scoped to an organization, a "
+        "zone or a center.",
+    )
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
+    create = token_commands.add_parser(
+        "create",
+        help="print a new token once",
+        description="Create an API token and print it as the last line of the output; only "
+        "its SHA-256 digest is stored, so it cannot be shown again.",
+    )
     _database_options(create)
-    create.add_argument("--organization", required=True)
+    create.add_argument(
+        "--organization", required=True, help="the organization the token reads (its id)"
+    )
     scope = create.add_mutually_exclusive_group()
-    scope.add_argument("--zone")
-    scope.add_argument("--center")
+    scope.add_argument("--zone", help="limit the token to this zone of the organization")
+    scope.add_argument("--center", help="limit the token to this center of the organization")
     create.add_argument("--write", action="store_true", help="allow recordMessages")
-    create.add_argument("--label", default="")
+    create.add_argument("--label", default="", help="a note for `token list`, e.g. who uses it")
     expiry = create.add_mutually_exclusive_group()
     expiry.add_argument(
         "--expires-in", type=_duration, help="lifetime, e.g. 30m, 12h, 90d or 2w (default: none)"
@@ -67,21 +192,40 @@ def _parser() -> argparse.ArgumentParser:
         type=_instant,
         help="expiry as an ISO date (midnight UTC) or date-time with offset",
     )
-    listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
+    listing = token_commands.add_parser(
+        "list",
+        help="list tokens (never their secrets)",
+        description="Every token: state, access, scope, label, creation, expiry and last use.",
+    )
     _database_options(listing)
     listing.add_argument("--organization", help="only this organization's tokens")
-    revoke = token_commands.add_parser("revoke", help="revoke a token for good")
+    revoke = token_commands.add_parser(
+        "revoke",
+        help="revoke a token for good",
+        description="Revoke a token: it stops working at once, and stays listed.",
+    )
     _database_options(revoke)
     revoke.add_argument("id", type=int, help="the token's id, as `token list` shows it")
 
-    audit = commands.add_parser("audit", help="list recorded batches: who, when, what changed")
+    audit = commands.add_parser(
+        "audit",
+        help="list recorded batches: who, when, what changed",
+        description="The audit trail of the ledger: every recorded, rejected or voided batch "
+        "of messages, newest first.",
+    )
     _database_options(audit)
     audit.add_argument("--organization", help="only this organization's batches")
     audit.add_argument("--actor", help="only this actor's batches, e.g. token:12")
     audit.add_argument("--limit", type=int, default=50, help="newest first (default 50)")
 
-    messages = commands.add_parser("messages", help="stored messages: void bad ones")
-    messages_commands = messages.add_subparsers(dest="messages_command", required=True)
+    messages = commands.add_parser(
+        "messages",
+        help="stored messages: void bad ones",
+        description="Stored messages of the ledger.",
+    )
+    messages_commands = messages.add_subparsers(
+        dest="messages_command", required=True, metavar="COMMAND"
+    )
     void = messages_commands.add_parser(
         "void",
         help="take stored messages out of every report, keeping them in voided_message",
@@ -104,19 +248,42 @@ def _parser() -> argparse.ArgumentParser:
         help="a message's externalId; ids that match nothing are listed, not refused",
     )
 
-    user = commands.add_parser("user", help="web app users")
-    user_commands = user.add_subparsers(dest="user_command", required=True)
-    user_create = user_commands.add_parser("create", help="create a user with a scope")
+    user = commands.add_parser(
+        "user", help="web app users", description="Users who sign in to the web app."
+    )
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+    user_create = user_commands.add_parser(
+        "create",
+        help="create a user with a scope",
+        description="Create a web app user who sees an organization, or one zone or center "
+        "of it. The password is asked for twice on the terminal, or read from the first "
+        "line of standard input with --password-stdin.",
+    )
     _database_options(user_create)
-    user_create.add_argument("--email", required=True)
-    user_create.add_argument("--organization", required=True)
+    user_create.add_argument("--email", required=True, help="the user's email: the sign-in name")
+    user_create.add_argument(
+        "--organization", required=True, help="the organization the user sees (its id)"
+    )
     user_scope = user_create.add_mutually_exclusive_group()
-    user_scope.add_argument("--zone")
-    user_scope.add_argument("--center")
-    user_create.add_argument("--password-stdin", action="store_true")
+    user_scope.add_argument("--zone", help="limit the user to this zone of the organization")
+    user_scope.add_argument("--center", help="limit the user to this center of the organization")
+    user_create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of asking",
+    )
 
-    commands.add_parser("export-schema", help="print the GraphQL SDL (schema.graphql)")
-    migrate = commands.add_parser("migrate", help="create or update the database schema")
+    commands.add_parser(
+        "export-schema",
+        help="print the GraphQL SDL (schema.graphql)",
+        description="Print the GraphQL schema in SDL, as schema.graphql holds it.",
+    )
+    migrate = commands.add_parser(
+        "migrate",
+        help="create or update the database schema",
+        description="Create the schema, or apply the migrations a new release brings, keeping "
+        "the data (every other command and `serve` do this too on start).",
+    )
     _database_options(migrate)
     return parser
 
@@ -156,7 +323,7 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[None]]
 def _serve(settings: Settings) -> None:
     import uvicorn
 
-    from backend.app import create_app
+    from backend.app import FrontendMissing, create_app
     from backend.server import server_config
     from backend.settings import SECRET_KEY_ENV, weak_secret_key_reason
 
@@ -175,46 +342,251 @@ def _serve(settings: Settings) -> None:
             file=sys.stderr,
             flush=True,
         )
-    print(f"Serving on http://{settings.host}:{settings.port}/", flush=True)
-    server = uvicorn.Server(server_config(settings, create_app(settings)))
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
-    if not server.started:  # uvicorn has logged why (a port in use, the database down)
+    try:
+        app = create_app(settings)
+    except FrontendMissing as error:
+        raise SystemExit(f"credit-report: error: {error}") from None
+    listener = _listen(settings.host, settings.port)
+    # The schema is migrated here, where a failure is one line, rather than in the app's
+    # start-up, where uvicorn would log a traceback; the start-up's own migration then has
+    # nothing left to do.
+    _run(settings, _noop_quiet)
+    print(f"Serving on http://{_url_host(settings.host)}:{settings.port}/", flush=True)
+    server = uvicorn.Server(server_config(settings, app))
+    with listener, contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
+    if not server.started:  # uvicorn has logged why (the database went away meanwhile)
         raise SystemExit("credit-report: error: the server did not start")
 
 
-async def _import(path: Path) -> None:
-    from backend.importer import import_file
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
-    summary = await import_file(path)
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is printed: a port in use or an address
+    this machine does not have is a one-line error, not a traceback from uvicorn."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        raise SystemExit(
+            f"credit-report: error: cannot listen on {host!r}: {error.strerror}"
+        ) from None
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        listener.bind(address)
+        listener.listen(2048)  # uvicorn's default backlog
+    except OSError as error:
+        listener.close()
+        reason = {
+            errno.EADDRINUSE: f"port {port} on {host} is already in use (is another server "
+            "running? choose another with --port)",
+            errno.EADDRNOTAVAIL: f"{host} is not an address of this machine",
+            errno.EACCES: f"no permission to listen on port {port} (ports below 1024 need "
+            "privileges)",
+        }.get(error.errno or 0, f"cannot listen on {host}:{port}: {error.strerror}")
+        raise SystemExit(f"credit-report: error: {reason}") from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def _open_import(path: Path) -> ImportSource:
+    """The import file checked and its form told, before any database is opened."""
+    from backend.importer import ImportFileError, ImportRejected, open_import
+
+    try:
+        return open_import(path)
+    except ImportRejected as rejected:  # a document that is not JSON
+        for problem in rejected.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        raise SystemExit("credit-report: error: rejected, nothing stored") from None
+    except ImportFileError as error:
+        raise SystemExit(f"credit-report: error: {error}") from None
+
+
+async def _import(source: ImportSource) -> None:
+    with _Progress(f"Importing {source.path.name}", source.size) as progress:
+        summary = await source.apply(on_progress=progress.update)
     print(
-        f"Imported {path}: {summary.entities} records, {summary.messages_received} messages "
-        f"({summary.messages_inserted} new, {summary.messages_updated} restated)."
+        f"Imported {source.path}: {summary.entities:,} records, {summary.messages_received:,} "
+        f"messages ({summary.messages_inserted:,} new, {summary.messages_updated:,} restated)."
     )
 
 
-async def _seed(messages: int, days: int) -> None:
-    from rich.progress import Progress
+# Seconds between two plain progress lines (when standard error is not a terminal).
+PROGRESS_INTERVAL = 5.0
 
+
+class _Progress:
+    """How far a long command has got, on standard error: on a terminal a bar with the rate
+    and the time left, otherwise a plain line every PROGRESS_INTERVAL seconds (for logs).
+    `update(done, count)`: `done` in the units of `total` (bytes of a file, or messages),
+    `count` the messages so far."""
+
+    def __init__(
+        self,
+        label: str,
+        total: int,
+        *,
+        terminal: bool | None = None,
+        clock: Callable[[], float] = monotonic,
+    ) -> None:
+        self.label = label
+        self.total = max(total, 1)
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
+        self.clock = clock
+        self.started = self.last_line = clock()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.terminal:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[detail]}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task(self.label, total=self.total, detail="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, done: int, count: int) -> None:
+        now = self.clock()
+        elapsed = now - self.started
+        rate = count / elapsed if elapsed > 0 else 0.0
+        if self._bar is not None:
+            detail = f"{count:,} messages, {rate:,.0f}/s"
+            self._bar.update(self._task, completed=done, detail=detail)
+            return
+        if now - self.last_line < PROGRESS_INTERVAL or done >= self.total:
+            return
+        self.last_line = now
+        fraction = done / self.total
+        line = f"{self.label}: {count:,} messages ({fraction:.0%}), {rate:,.0f}/s"
+        if fraction > 0:
+            line += f", about {_seconds(elapsed * (1 - fraction) / fraction)} left"
+        print(line, file=sys.stderr, flush=True)
+
+
+def _seconds(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(round(seconds), 1)} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+async def _seed(messages: int, days: int) -> None:
     from backend import demo
     from backend.importer import apply_document
     from backend.ledger import MAX_BATCH_SIZE, TRUSTED_IMPORT, record_messages
-    from backend.models import User
+    from backend.models import Message, User
     from backend.users import create_user
 
-    await apply_document(demo.hierarchy_document(), actor="seed")
-    now = datetime.now(UTC)
-    rows = list(demo.demo_messages(messages, end=now.date(), days=days, until=now))
-    with Progress(disable=len(rows) < PROGRESS_THRESHOLD, transient=True) as progress:
-        task = progress.add_task("Recording messages", total=len(rows))
-        for start in range(0, len(rows), MAX_BATCH_SIZE):
-            batch = rows[start : start + MAX_BATCH_SIZE]
-            await record_messages(batch, scope=TRUSTED_IMPORT, actor="seed")
-            progress.advance(task, len(batch))
+    stored = await Message.filter(organization_id=demo.ORGANIZATION_ID).count()
+    if stored:
+        # Seeding again on another day (or at another size) would restate the demo's ids with
+        # other values, which the ledger rightly refuses: the demo is left as it is.
+        print(
+            f"The demo organization {demo.ORGANIZATION_ID} already has {stored:,} messages; "
+            "nothing changed (seed an empty database for another size or period)."
+        )
+    else:
+        await apply_document(demo.hierarchy_document(), actor="seed")
+        now = datetime.now(UTC)
+        rows = demo.demo_messages(messages, end=now.date(), days=days, until=now)
+        with _Progress("Recording messages", messages) as progress:
+            while batch := list(islice(rows, MAX_BATCH_SIZE)):
+                await record_messages(batch, scope=TRUSTED_IMPORT, actor="seed")
+                stored += len(batch)
+                progress.update(stored, stored)
+        print(f"Seeded organization {demo.ORGANIZATION_ID} with {stored:,} messages.")
     if not await User.exists(email=demo.DEMO_EMAIL):
         await create_user(demo.DEMO_EMAIL, demo.DEMO_PASSWORD, demo.ORGANIZATION_ID, None, None)
-    print(f"Seeded organization {demo.ORGANIZATION_ID} with {len(rows)} messages.")
     print(f"Demo user: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
+
+
+async def _list_organizations(args: argparse.Namespace) -> None:
+    from tortoise.functions import Count
+
+    from backend.models import Campaign, Center, CreditSource, Message, Organization, Zone
+
+    organizations = await Organization.all().order_by("id")
+    if not organizations:
+        print("No organizations yet: load one with `credit-report import FILE`.")
+        return
+    counts = {}
+    for model in (Zone, Center, CreditSource, Campaign, Message):
+        rows = (
+            await model.all()
+            .annotate(n=Count("organization_id"))
+            .group_by("organization_id")
+            .values_list("organization_id", "n")
+        )
+        counts[model] = dict(rows)
+    _print_table(
+        ("ID", "NAME", "TIME ZONE", "ZONES", "CENTERS", "CREDIT SOURCES", "CAMPAIGNS", "MESSAGES"),
+        [
+            (
+                o.id,
+                o.name,
+                o.timezone,
+                *(
+                    f"{counts[model].get(o.id, 0):,}"
+                    for model in (Zone, Center, CreditSource, Campaign, Message)
+                ),
+            )
+            for o in organizations
+        ],
+    )
+
+
+async def _show_organization(args: argparse.Namespace) -> None:
+    from backend.errors import NotFound
+    from backend.models import Center, CreditSource, Organization, Zone
+
+    organization = await Organization.get_or_none(id=args.id)
+    if organization is None:
+        raise NotFound(f"Unknown organization {args.id!r}.")
+    print(f"{organization.id}: {organization.name} ({organization.timezone})")
+    zones = await Zone.filter(organization_id=organization.id).order_by("id")
+    centers = await Center.filter(organization_id=organization.id).order_by("zone_id", "id")
+    sources = await CreditSource.filter(organization_id=organization.id).order_by("id")
+    print()
+    _print_table(("ZONE", "NAME"), [(z.id, z.name) for z in zones] or [("-", "no zones")])
+    print()
+    _print_table(
+        ("CENTER", "NAME", "ZONE", "TIME ZONE"),
+        [(c.id, c.name, c.zone_id or "-", c.timezone) for c in centers]
+        or [("-", "no centers", "", "")],
+    )
+    print()
+    _print_table(
+        ("CREDIT SOURCE", "NAME"),
+        [(c.id, c.name) for c in sources] or [("-", "no credit sources")],
+    )
 
 
 async def _create_token(args: argparse.Namespace) -> None:
@@ -362,10 +734,26 @@ def _os_user() -> str:
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("Password: ")
-    if password != getpass.getpass("Repeat password: "):
-        raise SystemExit("credit-report: error: the passwords differ")
+        line = sys.stdin.readline()
+        if not line:
+            raise SystemExit(
+                "credit-report: error: standard input is empty; --password-stdin reads the "
+                "password from its first line"
+            )
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SystemExit(
+            "credit-report: error: no terminal to ask for the password; give it on standard "
+            "input with --password-stdin"
+        )
+    try:
+        password = getpass.getpass("Password: ")
+        repeated = getpass.getpass("Repeat password: ")
+    except EOFError:  # Ctrl-D at the prompt
+        print(file=sys.stderr)
+        raise SystemExit("credit-report: error: no password given; no user created") from None
+    if password != repeated:
+        raise SystemExit("credit-report: error: the passwords differ; no user created")
     return password
 
 
@@ -377,6 +765,18 @@ async def _create_user(args: argparse.Namespace, password: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C: a transaction under way was rolled back (an import stores nothing); the
+        # cursor may still sit after a prompt or a progress bar.
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print("credit-report: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def _main(argv: Sequence[str] | None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "export-schema":
         from backend.api.schema import export_schema
@@ -396,7 +796,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     work: Callable[[], Awaitable[None]]
     if args.command == "import":
-        work = lambda: _import(args.file)  # noqa: E731
+        source = _open_import(args.file)  # a missing or empty file is refused here
+        work = lambda: _import(source)  # noqa: E731
     elif args.command == "seed":
         work = lambda: _seed(args.messages, args.days)  # noqa: E731
     elif args.command == "token":
@@ -404,6 +805,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         work = lambda: token_work[args.token_command](args)  # noqa: E731
     elif args.command == "audit":
         work = lambda: _audit(args)  # noqa: E731
+    elif args.command == "organizations":
+        organization_work = {"list": _list_organizations, "show": _show_organization}
+        work = lambda: organization_work[args.organizations_command](args)  # noqa: E731
     elif args.command == "messages":
         work = lambda: _void_messages(args)  # noqa: E731
     elif args.command == "user":
@@ -418,22 +822,41 @@ async def _noop() -> None:
     print("The database schema is up to date.")
 
 
+async def _noop_quiet() -> None:
+    pass
+
+
 def _run(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
+    from backend.db import database_problem
     from backend.errors import ProductError
+    from backend.ledger import BatchRejected
 
     try:
         asyncio.run(_with_database(settings, work))
+    except BatchRejected as rejected:  # the seed's batches (an import names its rows itself)
+        for row in rejected.errors:
+            print(f"row {row.index + 1}: {row.reason}", file=sys.stderr)
+        raise SystemExit(
+            f"credit-report: error: rejected, nothing stored ({len(rejected.errors)} bad rows "
+            "above)"
+        ) from None
     except ProductError as error:
         problems = getattr(error, "problems", None)
         if problems:
             for problem in problems:
                 print(problem, file=sys.stderr)
+            total = getattr(error, "total", len(problems))
+            more = total > len(problems)
+            listed = f"; the first {len(problems):,} are listed above" if more else " above"
             raise SystemExit(
-                f"credit-report: error: rejected, nothing stored ({len(problems)} problems above)"
+                f"credit-report: error: rejected, nothing stored ({total:,} problems{listed})"
             ) from None
-        raise SystemExit(f"credit-report: error: {error}") from None
-    except (OSError, ConnectionError) as error:
-        raise SystemExit(f"credit-report: error: cannot reach the database: {error}") from None
+        raise SystemExit(f"credit-report: error: {_first_line(error)}") from None
     except Exception as error:  # the one-line contract of the CLI
-        reason: Any = str(error).splitlines()[0] if str(error) else type(error).__name__
+        reason = database_problem(error, settings.database_url) or _first_line(error)
         raise SystemExit(f"credit-report: error: {reason}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

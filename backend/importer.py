@@ -1,18 +1,26 @@
-"""`credit-report import`: the hierarchy, catalog and messages from a JSON (Lines) document.
+"""`credit-report import`: the hierarchy, catalog and messages from a JSON document, or messages
+from JSON Lines.
 
 Every record is an upsert by id (messages by externalId through the ledger), so loading the same
 file twice changes nothing; a file is applied in one transaction, and a rejected file names
-every bad record and stores nothing.
+every problem of every bad record and stores nothing.
+
+A file is looked at before the database is: a missing, unreadable or empty file is refused
+first. A JSON document is read whole (it holds the hierarchy and the catalog, and messages in
+modest numbers); JSON Lines are read as a stream, a batch of the ledger's size at a time, so
+memory stays flat whatever the file's size.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.transactions import in_transaction
@@ -20,20 +28,42 @@ from tortoise.transactions import in_transaction
 from backend.catalog import advance_catalog_versions
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
-from backend.ledger import MAX_BATCH_SIZE, TRUSTED_IMPORT, BatchRejected, record_messages
+from backend.ledger import (
+    MAX_BATCH_SIZE,
+    TRUSTED_IMPORT,
+    BatchRejected,
+    parse_message,
+    record_messages,
+    shown,
+)
 from backend.models import Campaign, Center, CreditSource, Organization, Zone
 
 SECTIONS = ("organizations", "zones", "centers", "creditSources", "campaigns", "messages")
+# A message's fields (specification §6); `reportedAt` may be left out.
+MESSAGE_FIELDS = (
+    "externalId", "campaignId", "centerId", "guestId", "sentAt", "outcome", "credits",
+)  # fmt: skip
+OPTIONAL_MESSAGE_FIELDS = ("reportedAt",)
+# Problems kept to be listed; past this they are counted only (a file of garbage must not fill
+# the memory with its complaints).
+MAX_LISTED_PROBLEMS = 10_000
 
 
 class ImportRejected(ProductError):
     code = "INVALID_IMPORT"
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], total: int | None = None) -> None:
         self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
         listed = "\n".join(f"  {p}" for p in self.problems[:50])
-        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        more = f"\n  … and {self.total - 50} more" if self.total > 50 else ""
         super().__init__(f"Import rejected, nothing stored:\n{listed}{more}")
+
+
+class ImportFileError(ProductError):
+    """The file itself cannot be imported (missing, unreadable, empty, not UTF-8)."""
+
+    code = "INVALID_IMPORT"
 
 
 @dataclass(frozen=True)
@@ -44,35 +74,138 @@ class ImportSummary:
     messages_updated: int
 
 
+# Called with (bytes read, messages recorded) after every batch.
+ProgressCallback = Callable[[int, int], None]
+
+
+class _Problems:
+    """Every problem found, the first MAX_LISTED_PROBLEMS of them kept for the report."""
+
+    def __init__(self) -> None:
+        self.listed: list[str] = []
+        self.total = 0
+
+    def add(self, problem: str) -> None:
+        self.total += 1
+        if len(self.listed) < MAX_LISTED_PROBLEMS:
+            self.listed.append(problem)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise ImportRejected(self.listed, self.total)
+
+
+@dataclass
+class ImportSource:
+    """A file checked before the database is opened: its form, and for a document its
+    content (a syntax error is reported before anything else happens)."""
+
+    path: Path
+    form: Literal["document", "lines"]
+    size: int
+    document: dict[str, Any] = field(default_factory=dict)
+
+    async def apply(
+        self, *, actor: str | None = None, on_progress: ProgressCallback | None = None
+    ) -> ImportSummary:
+        actor = actor or f"import:{self.path.name}"
+        if self.form == "document":
+            return await apply_document(
+                self.document,
+                actor=actor,
+                on_progress=(
+                    None
+                    if on_progress is None
+                    else lambda done, total: on_progress(self.size * done // total, done)
+                ),
+            )
+        return await _apply_lines(self.path, self.size, actor=actor, on_progress=on_progress)
+
+
+def open_import(path: Path) -> ImportSource:
+    """Check the file and tell its form: a JSON document (an object of SECTIONS, or an array
+    of messages) or JSON Lines of messages (the first line a whole object of message fields).
+    Raises `ImportFileError` or `ImportRejected`; touches no database."""
+    try:
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            first = _first_line(file)
+    except FileNotFoundError:
+        raise ImportFileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ImportFileError(f"{path} is a folder, not a file") from None
+    except PermissionError:
+        raise ImportFileError(f"{path}: permission denied") from None
+    except OSError as error:
+        raise ImportFileError(f"{path}: {error.strerror or error}") from None
+    stripped = first.strip()
+    if not stripped:
+        raise ImportFileError(f"{path} is empty: there is nothing to import")
+    if stripped.startswith(b"{"):
+        try:
+            record = json.loads(stripped)
+        except (ValueError, UnicodeDecodeError):
+            record = None  # a document spread over lines
+        if isinstance(record, dict) and record and not set(record) <= set(SECTIONS):
+            return ImportSource(path, "lines", size)
+    document = read_document(path)
+    if not any(document.get(section) for section in SECTIONS):
+        raise ImportFileError(f"{path} holds no records: there is nothing to import")
+    return ImportSource(path, "document", size, document)
+
+
+def _first_line(file: BinaryIO) -> bytes:
+    """The first line with anything but white space on it (a byte-order mark dropped), or
+    b"" when there is none."""
+    for number, line in enumerate(file):
+        if number == 0 and line.startswith(b"\xef\xbb\xbf"):
+            line = line[3:]
+        if line.strip():
+            return line
+    return b""
+
+
 def read_document(path: Path) -> dict[str, Any]:
-    """A JSON document with any of SECTIONS, or JSON Lines of messages (one object a line)."""
-    text = path.read_text(encoding="utf-8")
+    """A JSON document with any of SECTIONS, or an array of messages."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportFileError(f"{path} is not UTF-8 text ({error.reason})") from None
     try:
         # Decimals straight from the text: a credit must never pass through a binary float.
         document = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError:
-        return {"messages": list(_json_lines(text))}
+    except json.JSONDecodeError as error:
+        raise ImportRejected(
+            [f"line {error.lineno}, column {error.colno}: not JSON ({error.msg})"]
+        ) from None
     if isinstance(document, list):
         return {"messages": document}
     if not isinstance(document, dict):
         raise ImportRejected(["the file must hold a JSON object, an array or JSON Lines"])
     unknown = sorted(set(document) - set(SECTIONS))
     if unknown:
-        raise ImportRejected([f"unknown section {name!r}" for name in unknown])
+        raise ImportRejected(
+            [f"unknown section {name!r} (known: {', '.join(SECTIONS)})" for name in unknown]
+        )
     return document
 
 
-def _json_lines(text: str) -> Iterator[Any]:
-    problems = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+def _json_lines(file: BinaryIO, problems: _Problems) -> Iterator[tuple[int, Any, int]]:
+    """(line number from 1, parsed value, bytes read so far) for every line that is not blank;
+    a line that is not JSON is a problem, and reading goes on."""
+    position = 0
+    for number, raw in enumerate(file, start=1):
+        position += len(raw)
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
             continue
         try:
-            yield json.loads(line, parse_float=Decimal)
+            yield number, json.loads(raw, parse_float=Decimal), position
+        except UnicodeDecodeError as error:
+            problems.add(f"line {number}: not UTF-8 text ({error.reason})")
         except json.JSONDecodeError as error:
-            problems.append(f"line {number}: not JSON ({error.msg})")
-    if problems:
-        raise ImportRejected(problems)
+            problems.add(f"line {number}: not JSON ({error.msg}, column {error.colno})")
 
 
 def _records(document: Mapping[str, Any], section: str) -> list[Any]:
@@ -285,10 +418,12 @@ async def apply_document(
     document: Mapping[str, Any],
     *,
     actor: str = "import",
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Validate and apply a whole document in one transaction."""
+    """Validate and apply a whole document in one transaction. `on_progress` gets (messages
+    recorded, messages in the document) after every batch."""
     messages = _records(document, "messages")
+    problems = _Problems()
     async with in_transaction() as connection:
         writes = await _validate_entities(document)
         organizations: set[str] = set()
@@ -299,25 +434,156 @@ async def apply_document(
             )
             await _MODELS[model_name].update_or_create(id=record_id, defaults=fields)
         await advance_catalog_versions(connection, organizations)
-        inserted = updated = 0
+        writer = _MessageWriter(actor, problems)
         for start in range(0, len(messages), MAX_BATCH_SIZE):
             batch = messages[start : start + MAX_BATCH_SIZE]
-            try:
-                result = await record_messages(batch, scope=TRUSTED_IMPORT, actor=actor)
-            except BatchRejected as rejected:
-                raise ImportRejected(
-                    [f"messages[{start + e.index}]: {e.reason}" for e in rejected.errors]
-                ) from None
-            inserted += result.inserted
-            updated += result.updated
+            await writer.write(batch, [f"messages[{start + i}]" for i in range(len(batch))])
             if on_progress is not None:
-                on_progress(len(batch))
-    return ImportSummary(len(writes), len(messages), inserted, updated)
+                on_progress(start + len(batch), len(messages))
+        problems.raise_if_any()
+    return ImportSummary(len(writes), len(messages), writer.inserted, writer.updated)
 
 
-async def import_file(
-    path: Path, *, on_progress: Callable[[int], None] | None = None
+async def _apply_lines(
+    path: Path, size: int, *, actor: str, on_progress: ProgressCallback | None
 ) -> ImportSummary:
-    return await apply_document(
-        read_document(path), actor=f"import:{path.name}", on_progress=on_progress
-    )
+    """Messages from JSON Lines, a batch at a time, in one transaction; rows are named by
+    their line number (from 1, as a text editor counts)."""
+    problems = _Problems()
+    async with in_transaction():
+        writer = _MessageWriter(actor, problems)
+        batch: list[Any] = []
+        labels: list[str] = []
+        for number, value, position in _stream_lines(path, problems):
+            batch.append(value)
+            labels.append(f"line {number}")
+            if len(batch) == MAX_BATCH_SIZE:
+                await writer.write(batch, labels)
+                batch, labels = [], []
+                if on_progress is not None:
+                    on_progress(position, writer.received)
+        if batch:
+            await writer.write(batch, labels)
+        if on_progress is not None:
+            on_progress(size, writer.received)
+        problems.raise_if_any()
+    return ImportSummary(0, writer.received, writer.inserted, writer.updated)
+
+
+def _stream_lines(path: Path, problems: _Problems) -> Iterator[tuple[int, Any, int]]:
+    with path.open("rb") as file:
+        yield from _json_lines(file, problems)
+
+
+class _MessageWriter:
+    """Hands batches to the ledger. After a rejected batch the file is doomed (its transaction
+    rolls back), but the remaining batches are still checked, so that one run names every
+    problem of every row."""
+
+    def __init__(self, actor: str, problems: _Problems) -> None:
+        self.actor = actor
+        self.problems = problems
+        self.received = self.inserted = self.updated = 0
+
+    async def write(self, batch: Sequence[Any], labels: Sequence[str]) -> None:
+        self.received += len(batch)
+        try:
+            result = await record_messages(batch, scope=TRUSTED_IMPORT, actor=self.actor)
+        except BatchRejected as rejected:
+            await self._name_problems(batch, labels, rejected)
+            return
+        self.inserted += result.inserted
+        self.updated += result.updated
+
+    async def _name_problems(
+        self, batch: Sequence[Any], labels: Sequence[str], rejected: BatchRejected
+    ) -> None:
+        """The ledger names a row's first problem; a person fixing the file wants them all."""
+        rows = [(labels[e.index], batch[e.index], e.reason) for e in rejected.errors]
+        campaigns, centers = await _known_references(row for _, row, _ in rows)
+        now = datetime.now(UTC)
+        for label, row, reason in rows:
+            for problem in message_problems(row, reason, now, campaigns, centers):
+                self.problems.add(f"{label}: {problem}")
+
+
+async def _known_references(rows: Iterator[Any]) -> tuple[set[str], set[str]]:
+    """Which of these rows' campaign and center ids exist at all."""
+    campaign_ids: set[str] = set()
+    center_ids: set[str] = set()
+    for row in rows:
+        if isinstance(row, Mapping):
+            if isinstance(row.get("campaignId"), str):
+                campaign_ids.add(row["campaignId"])
+            if isinstance(row.get("centerId"), str):
+                center_ids.add(row["centerId"])
+    campaigns = await Campaign.filter(id__in=campaign_ids).values_list("id", flat=True)
+    centers = await Center.filter(id__in=center_ids).values_list("id", flat=True)
+    return {str(c) for c in campaigns}, {str(c) for c in centers}
+
+
+# A message that passes every check: each field of a bad row is checked by putting it into this
+# one, so every problem is found in the ledger's own words. `sentAt` is the earliest allowed, so
+# that a `reportedAt` checked against it is refused only for being out of bounds.
+_VALID_MESSAGE = {
+    "externalId": "x",
+    "campaignId": "x",
+    "centerId": "x",
+    "guestId": "x",
+    "sentAt": "2000-01-01T00:00:00+00:00",
+    "outcome": "PROCESSED",
+    "credits": "0",
+}
+
+
+def message_problems(
+    row: Any,
+    ledger_reason: str,
+    now: datetime,
+    campaigns: set[str] | None = None,
+    centers: set[str] | None = None,
+) -> list[str]:
+    """Every problem of a message the ledger refused for `ledger_reason` (its first): missing
+    and unknown fields, each field's value, and, when its values are at fault too, campaign
+    and center ids that exist nowhere. A row whose only fault is its references or a conflict
+    with what is stored has just the ledger's reason."""
+    if not isinstance(row, Mapping):
+        return [ledger_reason]
+    problems: list[str] = []
+    missing = [key for key in MESSAGE_FIELDS if row.get(key) is None]
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    unknown = sorted(map(str, set(row) - {*MESSAGE_FIELDS, *OPTIONAL_MESSAGE_FIELDS}))
+    if unknown:
+        problems.append(
+            f"unknown field{'s' if len(unknown) > 1 else ''} "
+            + ", ".join(shown(name) for name in unknown)
+        )
+    sent_at_valid = False
+    for key in (*MESSAGE_FIELDS, *OPTIONAL_MESSAGE_FIELDS):
+        value = row.get(key)
+        if value is None:
+            continue
+        probe = {**_VALID_MESSAGE, key: value}
+        if key == "reportedAt" and sent_at_valid:
+            probe["sentAt"] = row["sentAt"]
+        try:
+            parse_message(probe, now)
+        except ValueError as problem:
+            problems.append(str(problem))
+        else:
+            sent_at_valid = sent_at_valid or key == "sentAt"
+    if not problems:
+        return [ledger_reason]
+    campaign_id, center_id = row.get("campaignId"), row.get("centerId")
+    if campaigns is not None and isinstance(campaign_id, str) and campaign_id not in campaigns:
+        problems.append(f"unknown campaign {shown(campaign_id)}")
+    if centers is not None and isinstance(center_id, str) and center_id not in centers:
+        problems.append(f"unknown center {shown(center_id)}")
+    return problems
+
+
+async def import_file(path: Path, *, on_progress: ProgressCallback | None = None) -> ImportSummary:
+    """Check the file, then apply it (the command line checks it before opening the
+    database, and applies it after)."""
+    return await open_import(path).apply(on_progress=on_progress)

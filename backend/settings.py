@@ -32,9 +32,53 @@ class SettingsError(ValueError):
     """A configured value that cannot be used; the message names the setting."""
 
 
-def _env_int(name: str, default: int) -> int:
+def check_port(port: int, source: str = "the port") -> int:
+    """A TCP port to listen on: 1 to 65535."""
+    if not 1 <= port <= 65535:
+        raise SettingsError(f"{source} must be a TCP port from 1 to 65535, not {port}")
+    return port
+
+
+def _env_port(name: str, default: int) -> int:
     raw = os.environ.get(name)
-    return int(raw) if raw else default
+    if not raw:
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a TCP port from 1 to 65535, not {raw!r}") from None
+    return check_port(port, name)
+
+
+# Tortoise's URL schemes for the two databases the product supports.
+SQLITE_SCHEMES = frozenset({"sqlite"})
+POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", "asyncpg"})
+_URL_FORMS = "sqlite://path/to/file.db or postgres://user:pass@host:5432/db"
+
+
+def check_database_url(url: str) -> str:
+    """The URL's form, before anything connects: a supported scheme, a SQLite path written
+    with `//` (`sqlite:/x.db` would quietly mean the root folder's `/x.db`), a PostgreSQL
+    database name."""
+    scheme, separator, rest = url.partition(":")
+    scheme = scheme.lower()
+    if not separator or scheme not in SQLITE_SCHEMES | POSTGRES_SCHEMES:
+        raise SettingsError(f"the database URL {url!r} is not of the form {_URL_FORMS}")
+    if not rest.startswith("//"):
+        raise SettingsError(
+            f"the database URL {url!r} needs two slashes: {scheme}://relative/path.db or "
+            f"{scheme}:///absolute/path.db"
+            if scheme in SQLITE_SCHEMES
+            else f"the database URL {url!r} needs two slashes: {scheme}://user@host:5432/db"
+        )
+    path = rest[2:].split("?", 1)[0]
+    if scheme in SQLITE_SCHEMES and not path:
+        raise SettingsError(f"the database URL {url!r} names no file: sqlite://path/to/file.db")
+    if scheme in POSTGRES_SCHEMES and not path.partition("/")[2].strip("/"):
+        raise SettingsError(
+            f"the database URL {url!r} names no database: {scheme}://user@host:5432/db"
+        )
+    return url
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -110,9 +154,15 @@ class Settings:
         defaults = cls()
         secret_key = os.environ.get(SECRET_KEY_ENV)
         return cls(
-            database_url=database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL,
+            database_url=check_database_url(
+                database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+            ),
             host=host or os.environ.get("CREDIT_REPORT_HOST") or defaults.host,
-            port=port or _env_int("CREDIT_REPORT_PORT", defaults.port),
+            port=(
+                check_port(port, "--port")
+                if port is not None
+                else _env_port("CREDIT_REPORT_PORT", defaults.port)
+            ),
             # Set but empty counts as configured: `serve` refuses it rather than guess.
             secret_key=defaults.secret_key if secret_key is None else secret_key,
             secret_key_configured=secret_key is not None,
