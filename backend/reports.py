@@ -9,6 +9,7 @@ request runs the same number of statements whatever its page size.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -273,3 +274,30 @@ def _zero_filled(days: dict[date, Usage], window: DateWindow | None) -> list[Dat
             return []
         window = DateWindow(min(days), max(days))
     return [DateUsage(day, days.get(day, NO_USAGE)) for day in window.dates()]
+
+
+# The newest business date of any of the centers: one index probe per center (the center index
+# is ordered by business date within a center), never a scan of their messages.
+_LATEST_PG = (
+    "SELECT MAX(latest.business_date) AS latest FROM unnest($1::text[]) AS c(id) "
+    "CROSS JOIN LATERAL (SELECT business_date FROM message WHERE center_id = c.id "
+    "ORDER BY business_date DESC LIMIT 1) AS latest"
+)
+_LATEST_SQLITE = (
+    "SELECT MAX((SELECT MAX(business_date) FROM message WHERE center_id = c.value)) AS latest "
+    "FROM json_each(?) AS c"
+)
+
+
+async def latest_business_date(center_ids: Collection[str]) -> date | None:
+    """The newest business date with a message at any of these centers (None without any):
+    how far the numbers reach, told without reading outside the caller's centers."""
+    if not center_ids:
+        return None
+    ids = sorted(center_ids)
+    if dialect() == "postgres":
+        rows = await _rows(_LATEST_PG, [ids])
+    else:
+        rows = await _rows(_LATEST_SQLITE, [json.dumps(ids)])
+    latest = rows[0]["latest"] if rows else None
+    return None if latest is None else _as_date(latest)

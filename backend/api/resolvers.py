@@ -52,8 +52,9 @@ async def resolve_campaigns(
         None if zone_id is None else str(zone_id), None if center_id is None else str(center_id)
     )
     window = window_of(date_range)
+    hierarchy = await context.hierarchy()
     page = await campaign_report(
-        await context.hierarchy(),
+        hierarchy,
         scope,
         window,
         filter.to_spec() if filter else CampaignFilterSpec(),
@@ -77,6 +78,9 @@ async def resolve_campaigns(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         totals=UsageTotals.from_usage(page.totals),
+        scope_centers=frozenset(hierarchy.centers)
+        if scope.center_ids is None
+        else scope.center_ids,
     )
 
 
