@@ -11,6 +11,9 @@ MAX_ID_LENGTH = 200
 # Credits per message, and places after the point.
 MAX_CREDITS_PER_MESSAGE = Decimal(1_000_000)
 CREDIT_PLACES = 4
+# Credits per account transaction, either sign: far above any real purchase, low enough that a
+# typo of a few extra digits is refused rather than booked.
+MAX_CREDITS_PER_TRANSACTION = Decimal(1_000_000_000)
 # `sentAt` from the start of 2000 to a day after now (clocks upstream run a little ahead; a
 # message from further in the future is a bug that would sit in every report's future).
 EARLIEST_SENT_AT = datetime(2000, 1, 1, tzinfo=UTC)

@@ -32,3 +32,12 @@ class MessageOutcome(StrEnum):
     PROCESSED = "PROCESSED"
     FAILED = "FAILED"
     SKIPPED = "SKIPPED"
+
+
+class CreditTransactionKind(StrEnum):
+    """How credits enter or leave an account (specification §9)."""
+
+    PURCHASE = "PURCHASE"  # bought: credits > 0
+    GRANT = "GRANT"  # an allotment, e.g. a monthly Always-On allowance: > 0
+    ADJUSTMENT = "ADJUSTMENT"  # a correction of either sign: != 0
+    EXPIRY = "EXPIRY"  # credits that lapsed: < 0

@@ -7,7 +7,14 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from backend.bounds import MAX_ID_LENGTH
-from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom, MessageOutcome
+from backend.enums import (
+    CampaignStatus,
+    CampaignType,
+    Channel,
+    CreatedFrom,
+    CreditTransactionKind,
+    MessageOutcome,
+)
 
 # Ids of the business hierarchy are the upstream system's ids (`org-1`, `c-42`), shown as-is.
 ID_LENGTH = 64
@@ -176,6 +183,42 @@ class Message(Model):
                     "credits_e4",
                 ),
                 name="message_center_days",
+            ),
+        )
+
+
+class CreditTransaction(Model):
+    """Credits into or out of an account (a credit source) other than by messages: purchases,
+    grants, adjustments and expiries (backend/accounts/)."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="credit_transactions", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    external_id = fields.CharField(max_length=MAX_ID_LENGTH)
+    credit_source: fields.ForeignKeyRelation[CreditSource] = fields.ForeignKeyField(
+        "models.CreditSource", related_name="transactions", on_delete=fields.RESTRICT
+    )
+    credit_source_id: str
+    kind = fields.CharEnumField(CreditTransactionKind, max_length=16)
+    # Signed ten-thousandths, as messages' credits: integers sum exactly on every database.
+    credits_e4 = fields.BigIntField()
+    occurred_at = fields.DatetimeField()
+    # The calendar date of `occurred_at` in the organization's time zone, fixed when recorded.
+    business_date = fields.DateField()
+    note = fields.TextField(null=True)
+    reported_at = fields.DatetimeField()
+
+    class Meta:
+        table = "credit_transaction"
+        # The idempotency key.
+        unique_together = (("organization", "external_id"),)
+        # Statements and balances read an account's transactions by date.
+        indexes = (
+            Index(
+                fields=("credit_source_id", "business_date", "kind", "credits_e4"),
+                name="credit_transaction_days",
             ),
         )
 
