@@ -6,7 +6,9 @@ The cost model, in the spirit of GitHub's and Shopify's: every object field cost
 (whatever the page size) plus what it selects times its page size (`first`, default 50); a
 `campaign` costs CAMPAIGN_COST; a `dateBreakdown` costs one point per week of its *effective*
 window (its own `dateRange`, else the one its campaign inherited, else a year: a campaign's
-all-time span is not known before it runs); a `centerBreakdown` costs 10. What the cost cannot
+all-time span is not known before it runs); a `centerBreakdown` costs 10; a credit account's
+`statement` a point a week of its window (plus what it selects), its `transactions` what a
+transaction selects times `first`. What the cost cannot
 know (all-time spans, the number of centers) the response's row budget bounds as rows are made
 (`Context.charge_rows`, RESPONSE_TOO_LARGE). Aliases are priced each: every aliased
 report does its own work. Introspection (`__schema`, `__type`) is free, so GraphiQL works.
@@ -126,6 +128,13 @@ class _Measure:
             return _Measured(depth, 1 + math.ceil(days / 7))
         if name == "centerBreakdown":
             return _Measured(depth, CENTER_BREAKDOWN_COST)
+        if name == "statement":  # a credit account's: a row a day, priced like dateBreakdown
+            days = self._window_days(field) or UNKNOWN_WINDOW_DAYS
+            return _Measured(depth, 1 + math.ceil(days / 7) + inner.cost)
+        if name == "transactions":  # a credit account's page
+            first = self._argument(field, "first")
+            size = first if isinstance(first, int) and first >= 0 else DEFAULT_PAGE_SIZE
+            return _Measured(depth, 1 + max(size, 1) * inner.cost)
         return _Measured(depth, 1 + inner.cost)
 
     def _argument(self, field: FieldNode, name: str) -> Any:

@@ -15,6 +15,12 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from backend.api.account_resolvers import (
+    resolve_credit_account,
+    resolve_credit_accounts,
+    resolve_record_credit_transactions,
+)
+from backend.api.account_types import CreditAccount, RecordCreditTransactionsResult
 from backend.api.aliases import alias_limit
 from backend.api.datetime_scalar import DATETIME
 from backend.api.decimal_scalar import DECIMAL
@@ -57,6 +63,20 @@ class Query:
         resolver=resolve_viewer,
         description="The caller's organization, scope, and what it can pick from.",
     )
+    credit_accounts: list[CreditAccount] = strawberry.field(
+        resolver=resolve_credit_accounts,
+        description=(
+            "Every credit source of the organization as an account, by name. Organization "
+            "scope only: zone and center principals get FORBIDDEN."
+        ),
+    )
+    credit_account: CreditAccount | None = strawberry.field(
+        resolver=resolve_credit_account,
+        description=(
+            "One account, or null when the organization has no such credit source. "
+            "Organization scope only: zone and center principals get FORBIDDEN."
+        ),
+    )
 
 
 @strawberry.type
@@ -68,6 +88,15 @@ class Mutation:
             "change nothing, a newer `reportedAt` restates outcome and credits. A batch with any "
             "bad row stores nothing and fails with code INVALID_MESSAGES and `extensions.rows`, "
             "each `{index, reason}`. Needs a token created with --write."
+        ),
+    )
+    record_credit_transactions: RecordCreditTransactionsResult = strawberry.field(
+        resolver=resolve_record_credit_transactions,
+        description=(
+            "Record a batch of credit transactions (at most 1,000) atomically and idempotently: "
+            "replays change nothing, a newer `reportedAt` restates kind, credits and note. A "
+            "batch with any bad row stores nothing and fails with code INVALID_TRANSACTIONS and "
+            "`extensions.rows`. Needs an organization token created with --write."
         ),
     )
 

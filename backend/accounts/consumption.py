@@ -1,0 +1,139 @@
+"""Message credits of an account's campaigns per business date, from the report's own data.
+
+The organization-wide in-memory index (backend/usage_index.py) keeps each campaign's credits as
+prefix sums over its business days, exact at any size; the report's `creditsConsumed` comes
+from the same sums, so a statement's `consumed` equals the report's credits for the same window
+by construction. When a campaign cannot be indexed (business days over 179 years apart) SQL
+answers over the covering index, with the same exact two-part sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from tortoise import connections
+
+from backend.days import day_number
+from backend.db import dialect
+from backend.sql import placeholders
+from backend.usage import CREDITS_SUM_SQL, credits_of_row
+from backend.usage_index import CampaignIndex, usage_index
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """Credits (ten-thousandths) of a set of campaigns around the span [first, last]."""
+
+    first: date
+    before: int  # on business dates before `first`
+    days: list[int]  # on each date of the span, in order
+    after: int  # on business dates after `last`
+    by_campaign: dict[str, int]  # within the span, campaigns with credits only
+
+    @property
+    def within(self) -> int:
+        return sum(self.days)
+
+    @property
+    def total(self) -> int:
+        """Everything recorded, whatever its date."""
+        return self.before + self.within + self.after
+
+
+async def consumption(campaign_ids: Collection[str], first: date, last: date) -> Consumption:
+    """The credits of these campaigns' messages before, on each day of, and after [first,
+    last], at organization scope (every center)."""
+    days = [0] * ((last - first).days + 1)
+    found = Consumption(first, 0, days, 0, {})
+    if not campaign_ids:
+        return found
+    indexes = await usage_index().current(await _versions(campaign_ids))
+    if indexes is None:
+        return await _from_sql(campaign_ids, first, last)
+    start, end = day_number(first), day_number(last)
+    before = after = 0
+    for campaign_id, index in indexes.items():
+        b, a, within = _from_index(index, start, end, days)
+        before, after = before + b, after + a
+        if within:
+            found.by_campaign[campaign_id] = within
+    return Consumption(first, before, days, after, found.by_campaign)
+
+
+def _from_index(
+    index: CampaignIndex, start: int, end: int, days: list[int]
+) -> tuple[int, int, int]:
+    """Adds the campaign's credits per day of [start, end] to `days`; returns its credits
+    before, after and within the span."""
+    credits_before = index.credits_before
+    lo = int(index.message_days.searchsorted(start, "left"))
+    hi = int(index.message_days.searchsorted(end, "right"))
+    per_day = np.diff(credits_before[lo : hi + 1])
+    for day, credits in zip(index.message_days[lo:hi], per_day, strict=True):
+        days[int(day) - start] += int(credits)
+    return (
+        int(credits_before[lo]),
+        int(credits_before[-1] - credits_before[hi]),
+        int(credits_before[hi] - credits_before[lo]),
+    )
+
+
+async def _versions(campaign_ids: Collection[str]) -> dict[str, int]:
+    """Read before the index, which rebuilds any campaign whose version moved."""
+    marks = ", ".join(placeholders(dialect(), len(campaign_ids)))
+    rows = await _rows(
+        f"SELECT id, ledger_version FROM campaign WHERE id IN ({marks})", sorted(campaign_ids)
+    )
+    return {row["id"]: int(row["ledger_version"]) for row in rows}
+
+
+async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, values)
+    return rows
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+async def _from_sql(campaign_ids: Collection[str], first: date, last: date) -> Consumption:
+    ids = sorted(campaign_ids)
+    marks = placeholders(dialect(), len(ids) + 2)
+    within = ", ".join(marks[:-2])
+    start, end = marks[-2:]
+    daily = await _rows(
+        f"SELECT campaign_id, business_date, {CREDITS_SUM_SQL} FROM message "
+        f"WHERE campaign_id IN ({within}) AND business_date BETWEEN {start} AND {end} "
+        "GROUP BY campaign_id, business_date",
+        [*ids, first, last],
+    )
+    one = placeholders(dialect(), len(ids) + 1)
+    sides = [
+        credits_of_row(
+            (
+                await _rows(
+                    f"SELECT {CREDITS_SUM_SQL} FROM message WHERE campaign_id IN "
+                    f"({', '.join(one[:-1])}) AND business_date {comparison} {one[-1]}",
+                    [*ids, day],
+                )
+            )[0]
+        )
+        for comparison, day in (("<", first), (">", last))
+    ]
+    days = [0] * ((last - first).days + 1)
+    by_campaign: dict[str, int] = {}
+    for row in daily:
+        credits = credits_of_row(row)
+        days[(_as_date(row["business_date"]) - first).days] += credits
+        by_campaign[row["campaign_id"]] = by_campaign.get(row["campaign_id"], 0) + credits
+    return Consumption(
+        first,
+        sides[0],
+        days,
+        sides[1],
+        {c: credits for c, credits in by_campaign.items() if credits},
+    )
