@@ -37,6 +37,7 @@ export const QUERY_CAMPAIGN_REPORT = `
               orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       totals { targetedGuests processed creditsConsumed }
+      dataUpTo
       pageInfo { hasNextPage endCursor }
       edges { node { ...CampaignColumns } }
     }

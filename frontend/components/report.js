@@ -204,7 +204,7 @@ class Report extends HTMLElement {
     );
     render(
       this.querySelector("[data-slot=time-note]"),
-      timeZoneNote(this.#viewer, this.#today),
+      timeZoneNote(this.#viewer, this.#today, this.#result?.campaigns.dataUpTo),
     );
     this.setAttribute("aria-busy", String(this.#loading));
     const table = this.querySelector("cr-campaign-table");

@@ -47,12 +47,22 @@ export function rangeSlug(window) {
   return window ? `${window.start}_to_${window.end}` : "all-time";
 }
 
-/** What every view says about its dates: which calendar presets use, and which one rows use. */
-export function timeZoneNote(viewer, today) {
+/**
+ * What every view says about its dates: which calendar presets use, which one rows use, and,
+ * once the report has answered, how far the ledger reaches in this scope (`dataUpTo`:
+ * undefined while unknown, null when the scope has no messages at all).
+ */
+export function timeZoneNote(viewer, today, dataUpTo) {
   const zone = viewer.organization.timezone;
+  const reach =
+    dataUpTo === undefined
+      ? ""
+      : dataUpTo === null
+        ? " No messages are recorded in this scope yet."
+        : ` Messages are recorded up to ${formatDate(dataUpTo)}.`;
   return (
     `Presets end today, ${formatDate(today)}, in ${zone} (the organization's time zone); ` +
-    "each message counts on its center's local date."
+    `each message counts on its center's local date.${reach}`
   );
 }
 

@@ -3,7 +3,7 @@ they update, and for every error either a Retry that can work or the way back to
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from playwright.sync_api import Page, Route, expect
@@ -135,6 +135,10 @@ def test_every_view_names_the_time_zone_of_its_presets(page: Page, server: Serve
     note = page.locator("cr-report [data-slot=time-note]")
     expect(note).to_contain_text(f"today, {shown_date(today)}, in Asia/Kolkata")
     expect(note).to_contain_text("center's local date")
+    # How far the ledger reaches in this scope, as the API says it.
+    reach = server.graphql("{ campaigns(first: 0) { dataUpTo } }")["campaigns"]
+    latest = date.fromisoformat(reach["dataUpTo"])
+    expect(note).to_contain_text(f"Messages are recorded up to {shown_date(latest)}.")
     start = today - timedelta(days=29)
     expect(page.locator("cr-report [data-slot=subtitle]")).to_contain_text(shown_span(start, today))
     expect(page.locator("cr-report cr-date-range [data-part=text]")).to_have_text(
