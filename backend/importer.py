@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
 from tortoise.transactions import in_transaction
 
 from backend.catalog import advance_catalog_versions
@@ -79,20 +80,21 @@ ProgressCallback = Callable[[int, int], None]
 
 
 class _Problems:
-    """Every problem found, the first MAX_LISTED_PROBLEMS of them kept for the report."""
+    """Every problem found, the first MAX_LISTED_PROBLEMS of them kept for the report, which
+    lists them in the order of the file's rows."""
 
     def __init__(self) -> None:
-        self.listed: list[str] = []
+        self._listed: list[tuple[int, int, str]] = []
         self.total = 0
 
-    def add(self, problem: str) -> None:
+    def add(self, problem: str, row: int) -> None:
         self.total += 1
-        if len(self.listed) < MAX_LISTED_PROBLEMS:
-            self.listed.append(problem)
+        if len(self._listed) < MAX_LISTED_PROBLEMS:
+            self._listed.append((row, self.total, problem))
 
     def raise_if_any(self) -> None:
         if self.total:
-            raise ImportRejected(self.listed, self.total)
+            raise ImportRejected([problem for *_, problem in sorted(self._listed)], self.total)
 
 
 @dataclass
@@ -201,11 +203,15 @@ def _json_lines(file: BinaryIO, problems: _Problems) -> Iterator[tuple[int, Any,
         if not raw.strip():
             continue
         try:
-            yield number, json.loads(raw, parse_float=Decimal), position
-        except UnicodeDecodeError as error:
-            problems.add(f"line {number}: not UTF-8 text ({error.reason})")
-        except json.JSONDecodeError as error:
-            problems.add(f"line {number}: not JSON ({error.msg}, column {error.colno})")
+            value = orjson.loads(raw)
+            if type(value) is dict and any(type(v) is float for v in value.values()):
+                # A JSON number is refused (credits are strings), and its refusal quotes it as
+                # written: 2.50, not the binary float 2.5.
+                value = json.loads(raw, parse_float=Decimal)
+        except json.JSONDecodeError as error:  # orjson's error is one too
+            problems.add(f"line {number}: not JSON ({error.msg}, column {error.colno})", number)
+            continue
+        yield number, value, position
 
 
 def _records(document: Mapping[str, Any], section: str) -> list[Any]:
@@ -437,7 +443,9 @@ async def apply_document(
         writer = _MessageWriter(actor, problems)
         for start in range(0, len(messages), MAX_BATCH_SIZE):
             batch = messages[start : start + MAX_BATCH_SIZE]
-            await writer.write(batch, [f"messages[{start + i}]" for i in range(len(batch))])
+            await writer.write(
+                batch, [(start + i, f"messages[{start + i}]") for i in range(len(batch))]
+            )
             if on_progress is not None:
                 on_progress(start + len(batch), len(messages))
         problems.raise_if_any()
@@ -453,10 +461,10 @@ async def _apply_lines(
     async with in_transaction():
         writer = _MessageWriter(actor, problems)
         batch: list[Any] = []
-        labels: list[str] = []
+        labels: list[tuple[int, str]] = []
         for number, value, position in _stream_lines(path, problems):
             batch.append(value)
-            labels.append(f"line {number}")
+            labels.append((number, f"line {number}"))
             if len(batch) == MAX_BATCH_SIZE:
                 await writer.write(batch, labels)
                 batch, labels = [], []
@@ -485,7 +493,8 @@ class _MessageWriter:
         self.problems = problems
         self.received = self.inserted = self.updated = 0
 
-    async def write(self, batch: Sequence[Any], labels: Sequence[str]) -> None:
+    async def write(self, batch: Sequence[Any], labels: Sequence[tuple[int, str]]) -> None:
+        """`labels`: each row's position in the file and its name in a problem."""
         self.received += len(batch)
         try:
             result = await record_messages(batch, scope=TRUSTED_IMPORT, actor=self.actor)
@@ -496,15 +505,15 @@ class _MessageWriter:
         self.updated += result.updated
 
     async def _name_problems(
-        self, batch: Sequence[Any], labels: Sequence[str], rejected: BatchRejected
+        self, batch: Sequence[Any], labels: Sequence[tuple[int, str]], rejected: BatchRejected
     ) -> None:
         """The ledger names a row's first problem; a person fixing the file wants them all."""
         rows = [(labels[e.index], batch[e.index], e.reason) for e in rejected.errors]
         campaigns, centers = await _known_references(row for _, row, _ in rows)
         now = datetime.now(UTC)
-        for label, row, reason in rows:
+        for (position, label), row, reason in rows:
             for problem in message_problems(row, reason, now, campaigns, centers):
-                self.problems.add(f"{label}: {problem}")
+                self.problems.add(f"{label}: {problem}", position)
 
 
 async def _known_references(rows: Iterator[Any]) -> tuple[set[str], set[str]]:
