@@ -12,7 +12,7 @@ import asyncio
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tortoise import connections
@@ -276,22 +276,26 @@ def _zero_filled(days: dict[date, Usage], window: DateWindow | None) -> list[Dat
     return [DateUsage(day, days.get(day, NO_USAGE)) for day in window.dates()]
 
 
-# The newest business date of any of the centers: one index probe per center (the center index
-# is ordered by business date within a center), never a scan of their messages.
+# The newest message of any of the centers. Within one center (one time zone) business dates
+# follow sending times, so its newest message lies on its newest business date: one index probe
+# per center finds that date, and only that day's messages there are read.
 _LATEST_PG = (
-    "SELECT MAX(latest.business_date) AS latest FROM unnest($1::text[]) AS c(id) "
-    "CROSS JOIN LATERAL (SELECT business_date FROM message WHERE center_id = c.id "
-    "ORDER BY business_date DESC LIMIT 1) AS latest"
+    "SELECT MAX(latest.sent_at) AS latest FROM unnest($1::text[]) AS c(id) "
+    "CROSS JOIN LATERAL (SELECT m.sent_at FROM message m WHERE m.center_id = c.id "
+    "AND m.business_date = (SELECT business_date FROM message WHERE center_id = c.id "
+    "ORDER BY business_date DESC LIMIT 1) ORDER BY m.sent_at DESC LIMIT 1) AS latest"
 )
+# SQLite stores instants as UTC text, whose order is time order.
 _LATEST_SQLITE = (
-    "SELECT MAX((SELECT MAX(business_date) FROM message WHERE center_id = c.value)) AS latest "
-    "FROM json_each(?) AS c"
+    "SELECT MAX((SELECT MAX(m.sent_at) FROM message m WHERE m.center_id = c.value "
+    "AND m.business_date = (SELECT MAX(business_date) FROM message WHERE center_id = c.value))) "
+    "AS latest FROM json_each(?) AS c"
 )
 
 
-async def latest_business_date(center_ids: Collection[str]) -> date | None:
-    """The newest business date with a message at any of these centers (None without any):
-    how far the numbers reach, told without reading outside the caller's centers."""
+async def latest_message_at(center_ids: Collection[str]) -> datetime | None:
+    """When the newest message at any of these centers was sent (None without any): how far
+    the numbers reach, told without reading outside the caller's centers."""
     if not center_ids:
         return None
     ids = sorted(center_ids)
@@ -300,4 +304,7 @@ async def latest_business_date(center_ids: Collection[str]) -> date | None:
     else:
         rows = await _rows(_LATEST_SQLITE, [json.dumps(ids)])
     latest = rows[0]["latest"] if rows else None
-    return None if latest is None else _as_date(latest)
+    if latest is None:
+        return None
+    instant = latest if isinstance(latest, datetime) else datetime.fromisoformat(str(latest))
+    return instant.astimezone(UTC)

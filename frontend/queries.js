@@ -37,10 +37,10 @@ export const QUERY_CAMPAIGN_REPORT = `
               orderBy: $orderBy, first: $first, after: $after) {
       totalCount
       totals { targetedGuests processed creditsConsumed }
-      dataUpTo
       pageInfo { hasNextPage endCursor }
       edges { node { ...CampaignColumns } }
     }
+    dataUpTo(zoneId: $zoneId, centerId: $centerId)
   }
   ${CAMPAIGN_COLUMNS}`;
 
@@ -55,6 +55,7 @@ export function queryCampaignBreakdown(kind) {
         ...CampaignColumns
         ${kind === "centers" ? CENTER_ROWS : DATE_ROWS}
       }
+      dataUpTo(zoneId: $zoneId, centerId: $centerId)
     }
     ${CAMPAIGN_COLUMNS}`;
 }

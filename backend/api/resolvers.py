@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -33,7 +34,7 @@ from backend.campaigns import (
 )
 from backend.ledger import WriteScope, record_messages
 from backend.models import Organization as OrganizationModel
-from backend.reports import usage_by_campaign
+from backend.reports import latest_message_at, usage_by_campaign
 from backend.usage import NO_USAGE
 
 
@@ -78,9 +79,6 @@ async def resolve_campaigns(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         totals=UsageTotals.from_usage(page.totals),
-        scope_centers=frozenset(hierarchy.centers)
-        if scope.center_ids is None
-        else scope.center_ids,
     )
 
 
@@ -100,6 +98,20 @@ async def resolve_campaign(
     window = window_of(date_range)
     usage = await usage_by_campaign([row.id], scope, window)
     return Campaign.from_row(row, usage.get(row.id, NO_USAGE), scope, window)
+
+
+async def resolve_data_up_to(
+    info: Info, zone_id: strawberry.ID | None = None, center_id: strawberry.ID | None = None
+) -> datetime | None:
+    scope = await info.context.scope(
+        None if zone_id is None else str(zone_id), None if center_id is None else str(center_id)
+    )
+    centers = (
+        (await info.context.hierarchy()).centers.keys()
+        if scope.center_ids is None
+        else scope.center_ids
+    )
+    return await latest_message_at(centers)
 
 
 async def resolve_viewer(info: Info) -> Viewer:

@@ -31,6 +31,7 @@ from backend.api.resolvers import (
     record_coerced_messages,
     resolve_campaign,
     resolve_campaigns,
+    resolve_data_up_to,
     resolve_record_messages,
     resolve_viewer,
 )
@@ -57,6 +58,14 @@ class Query:
         description=(
             "One campaign in scope, or null (also when it exists outside the scope). "
             "`zoneId`/`centerId` narrow the scope as in `campaigns`."
+        ),
+    )
+    data_up_to: datetime | None = strawberry.field(
+        resolver=resolve_data_up_to,
+        description=(
+            "When the newest message in the caller's scope was sent (narrowed by `zoneId` or "
+            "`centerId`), whatever campaign, filter or window: how far the ledger reaches, so "
+            "a report can say how fresh its numbers are. Null when the scope has no messages."
         ),
     )
     viewer: Viewer = strawberry.field(

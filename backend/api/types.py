@@ -14,7 +14,7 @@ from backend.api.enums import CampaignStatusEnum, CampaignTypeEnum, ChannelEnum,
 from backend.api.inputs import DateRange, window_of
 from backend.campaigns import CampaignRow
 from backend.hierarchy import CenterInfo, Scope
-from backend.reports import DateWindow, latest_business_date
+from backend.reports import DateWindow
 from backend.usage import Usage
 
 Info = strawberry.Info[Context, None]
@@ -203,17 +203,6 @@ class CampaignConnection:
     totals: UsageTotals = strawberry.field(
         description="Over every matching campaign, not just this page."
     )
-    scope_centers: strawberry.Private[frozenset[str]]
-
-    @strawberry.field(  # type: ignore[untyped-decorator]
-        description=(
-            "The newest business date with any message in the caller's scope (all campaigns, "
-            "whatever the filters and window), or null when there is none: how far the ledger "
-            "reaches, so a report can say how fresh its numbers are."
-        )
-    )
-    async def data_up_to(self) -> date | None:
-        return await latest_business_date(self.scope_centers)
 
 
 @strawberry.type(description="The outcome of an accepted batch; a rejected one stores nothing.")

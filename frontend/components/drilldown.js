@@ -159,16 +159,18 @@ class Drilldown extends HTMLElement {
   async #fetch(kind, id, scope, window) {
     const where = { id, zoneId: scope.zoneId, centerId: scope.centerId };
     const data = await graphql(queryCampaignBreakdown(kind), { ...where, dateRange: window });
-    const campaign = data.campaign;
-    if (!campaign) return { campaign, rows: [], unit: "day" };
-    if (kind === "centers") return { campaign, rows: campaign.centerBreakdown, unit: "day" };
+    const { campaign, dataUpTo } = data;
+    if (!campaign) return { campaign, dataUpTo, rows: [], unit: "day" };
+    if (kind === "centers") {
+      return { campaign, dataUpTo, rows: campaign.centerBreakdown, unit: "day" };
+    }
     const days = campaign.dateBreakdown;
     // All time spans the campaign's first to last business date.
     const span = window ?? (days.length ? { start: days[0].date, end: days.at(-1).date } : null);
     const unit = this.#state.group || (span ? autoGrouping(daysIn(span.start, span.end)) : "day");
     if (unit === "day" || !span) {
       const rows = days.map((d) => ({ ...d, start: d.date, end: d.date, full: true }));
-      return { campaign, rows, unit };
+      return { campaign, dataUpTo, rows, unit };
     }
     const periods = periodsOf(span.start, span.end, unit);
     const chunks = [];
@@ -186,7 +188,7 @@ class Drilldown extends HTMLElement {
     const rows = chunks.flatMap((chunk, c) =>
       chunk.map((period, i) => ({ ...period, ...answers[c][`p${i}`] })),
     );
-    return { campaign, rows, unit };
+    return { campaign, dataUpTo, rows, unit };
   }
 
   async #load({ force = false } = {}) {
@@ -259,6 +261,10 @@ class Drilldown extends HTMLElement {
     const status = this.querySelector("[data-slot=status]");
     const exportButton = this.querySelector("[data-action=export]");
     const result = this.#result;
+    render(
+      this.querySelector("[data-slot=time-note]"),
+      timeZoneNote(this.#viewer, this.#today, result?.dataUpTo),
+    );
     this.setAttribute("aria-busy", String(this.#loading));
     tiles.classList.toggle("stale", this.#loading);
     tiles.setAttribute("aria-busy", String(this.#loading));

@@ -180,7 +180,7 @@ class Report extends HTMLElement {
     try {
       const data = await graphql(QUERY_CAMPAIGN_REPORT, query.variables);
       if (request !== this.#request) return; // a newer question is on its way
-      this.#result = { ...query, campaigns: data.campaigns };
+      this.#result = { ...query, campaigns: data.campaigns, dataUpTo: data.dataUpTo };
     } catch (error) {
       if (request !== this.#request) return;
       this.#error = error;
@@ -204,7 +204,7 @@ class Report extends HTMLElement {
     );
     render(
       this.querySelector("[data-slot=time-note]"),
-      timeZoneNote(this.#viewer, this.#today, this.#result?.campaigns.dataUpTo),
+      timeZoneNote(this.#viewer, this.#today, this.#result?.dataUpTo),
     );
     this.setAttribute("aria-busy", String(this.#loading));
     const table = this.querySelector("cr-campaign-table");

@@ -116,6 +116,23 @@ export function formatDate(iso) {
   const { day, month, year } = parts(iso);
   return `${day} ${month} ${year}`;
 }
+/** `1 Mar 2026, 14:05`: an instant as the clock in `timeZone` read it. */
+export function formatInstant(isoInstant, timeZone) {
+  const fields = Object.fromEntries(
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+    })
+      .formatToParts(new Date(isoInstant))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${formatDate(`${fields.year}-${fields.month}-${fields.day}`)}, ${fields.hour}:${fields.minute}`;
+}
 /** `1 Mar`, for chart labels where the year is in the title. */
 export function formatDayMonth(iso) {
   const { day, month } = parts(iso);

@@ -2,7 +2,14 @@
 // user narrowed it to. Shared by the report and the drilldowns, and named in CSV exports.
 
 import { exportTime, slug } from "./csv.js";
-import { DEFAULT_PRESET, formatDate, presetLabel, resolveRange, todayIn } from "./dates.js";
+import {
+  DEFAULT_PRESET,
+  formatDate,
+  formatInstant,
+  presetLabel,
+  resolveRange,
+  todayIn,
+} from "./dates.js";
 
 export function scopeOf(viewer, state) {
   const zone = state.zone ? viewer.zones.find((z) => z.id === state.zone) : null;
@@ -49,8 +56,8 @@ export function rangeSlug(window) {
 
 /**
  * What every view says about its dates: which calendar presets use, which one rows use, and,
- * once the report has answered, how far the ledger reaches in this scope (`dataUpTo`:
- * undefined while unknown, null when the scope has no messages at all).
+ * once the view has answered, when the newest message in its scope was sent (`dataUpTo`, an
+ * ISO instant: undefined while unknown, null when the scope has no messages at all).
  */
 export function timeZoneNote(viewer, today, dataUpTo) {
   const zone = viewer.organization.timezone;
@@ -59,7 +66,7 @@ export function timeZoneNote(viewer, today, dataUpTo) {
       ? ""
       : dataUpTo === null
         ? " No messages are recorded in this scope yet."
-        : ` Messages are recorded up to ${formatDate(dataUpTo)}.`;
+        : ` Messages are recorded up to ${formatInstant(dataUpTo, zone)} (${zone}).`;
   return (
     `Presets end today, ${formatDate(today)}, in ${zone} (the organization's time zone); ` +
     `each message counts on its center's local date.${reach}`

@@ -3,8 +3,9 @@ they update, and for every error either a Retry that can work or the way back to
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, Route, expect
 
@@ -135,10 +136,11 @@ def test_every_view_names_the_time_zone_of_its_presets(page: Page, server: Serve
     note = page.locator("cr-report [data-slot=time-note]")
     expect(note).to_contain_text(f"today, {shown_date(today)}, in Asia/Kolkata")
     expect(note).to_contain_text("center's local date")
-    # How far the ledger reaches in this scope, as the API says it.
-    reach = server.graphql("{ campaigns(first: 0) { dataUpTo } }")["campaigns"]
-    latest = date.fromisoformat(reach["dataUpTo"])
-    expect(note).to_contain_text(f"Messages are recorded up to {shown_date(latest)}.")
+    # How far the ledger reaches in this scope, as the API says it, on the organization's clock.
+    latest = datetime.fromisoformat(server.graphql("{ dataUpTo }")["dataUpTo"])
+    local = latest.astimezone(ZoneInfo("Asia/Kolkata"))
+    reach = f"Messages are recorded up to {shown_date(local.date())}, {local:%H:%M} (Asia/Kolkata)."
+    expect(note).to_contain_text(reach)
     start = today - timedelta(days=29)
     expect(page.locator("cr-report [data-slot=subtitle]")).to_contain_text(shown_span(start, today))
     expect(page.locator("cr-report cr-date-range [data-part=text]")).to_have_text(
@@ -147,6 +149,7 @@ def test_every_view_names_the_time_zone_of_its_presets(page: Page, server: Serve
     assert window["end"] == today.isoformat()
     page.locator("cr-campaign-table tbody th a").first.click()
     expect(page.locator("cr-drilldown [data-slot=time-note]")).to_contain_text("Asia/Kolkata")
+    expect(page.locator("cr-drilldown [data-slot=time-note]")).to_contain_text(reach)
 
 
 def test_labels_read_the_same_everywhere(page: Page, server: Server) -> None:
