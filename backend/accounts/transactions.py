@@ -178,9 +178,11 @@ def parse_transaction(raw: Mapping[str, Any], now: datetime | None = None) -> Pa
         raise _RowProblem(f"occurredAt {occurred_at.isoformat()} is before 2000-01-01")
     if occurred_at > latest_sent_at(now):
         raise _RowProblem(f"occurredAt {occurred_at.isoformat()} is more than a day in the future")
-    if reported_at < occurred_at:
+    if reported is None:  # as for messages: a future-dated row without one is not frozen
+        pass
+    elif reported_at < occurred_at:
         raise _RowProblem(f"reportedAt {reported_at.isoformat()} is before occurredAt")
-    if reported_at > latest_reported_at(now):
+    elif reported_at > latest_reported_at(now):
         raise _RowProblem(
             f"reportedAt {reported_at.isoformat()} is more than 5 minutes in the future"
         )
