@@ -26,6 +26,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 from tortoise.transactions import in_transaction
 
+from backend.accounts.transactions import (
+    MAX_TRANSACTION_BATCH,
+    TransactionsRejected,
+    record_transactions,
+)
 from backend.catalog import advance_catalog_versions
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
@@ -39,7 +44,10 @@ from backend.ledger import (
 )
 from backend.models import Campaign, Center, CreditSource, Organization, Zone
 
-SECTIONS = ("organizations", "zones", "centers", "creditSources", "campaigns", "messages")
+SECTIONS = (
+    "organizations", "zones", "centers", "creditSources", "campaigns", "messages",
+    "creditTransactions",
+)  # fmt: skip
 # A message's fields (specification §6); `reportedAt` may be left out.
 MESSAGE_FIELDS = (
     "externalId", "campaignId", "centerId", "guestId", "sentAt", "outcome", "credits",
@@ -448,8 +456,26 @@ async def apply_document(
             )
             if on_progress is not None:
                 on_progress(start + len(batch), len(messages))
+        await _write_credit_transactions(
+            _records(document, "creditTransactions"), actor, problems, after=len(messages)
+        )
         problems.raise_if_any()
     return ImportSummary(len(writes), len(messages), writer.inserted, writer.updated)
+
+
+async def _write_credit_transactions(
+    rows: list[Any], actor: str, problems: _Problems, *, after: int
+) -> None:
+    """The `creditTransactions` section (§9) through the accounts' one validation, a batch at a
+    time; every refused row is named by its place in the file (listed after the messages)."""
+    for start in range(0, len(rows), MAX_TRANSACTION_BATCH):
+        batch = rows[start : start + MAX_TRANSACTION_BATCH]
+        try:
+            await record_transactions(batch, organization_id=None, actor=actor)
+        except TransactionsRejected as rejected:
+            for error in rejected.errors:
+                row = start + error.index
+                problems.add(f"creditTransactions[{row}]: {error.reason}", after + row)
 
 
 async def _apply_lines(
