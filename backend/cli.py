@@ -500,6 +500,7 @@ def _seconds(seconds: float) -> str:
 
 async def _seed(messages: int, days: int) -> None:
     from backend import demo
+    from backend.accounts.transactions import record_transactions
     from backend.importer import apply_document
     from backend.ledger import MAX_BATCH_SIZE, TRUSTED_IMPORT, record_messages
     from backend.models import Message, User
@@ -517,11 +518,19 @@ async def _seed(messages: int, days: int) -> None:
         await apply_document(demo.hierarchy_document(), actor="seed")
         now = datetime.now(UTC)
         rows = demo.demo_messages(messages, end=now.date(), days=days, until=now)
+        consumed = demo.CreditsConsumed(since=now - timedelta(days=demo.RECENT_DAYS))
         with _Progress("Recording messages", messages) as progress:
             while batch := list(islice(rows, MAX_BATCH_SIZE)):
                 await record_messages(batch, scope=TRUSTED_IMPORT, actor="seed")
+                consumed.add(batch)
                 stored += len(batch)
                 progress.update(stored, stored)
+        # Credit accounts sized from what the messages consumed (backend/demo.py).
+        await record_transactions(
+            demo.demo_credit_transactions(consumed, end=now.date(), days=days),
+            organization_id=None,
+            actor="seed",
+        )
         print(f"Seeded organization {demo.ORGANIZATION_ID} with {stored:,} messages.")
     if not await User.exists(email=demo.DEMO_EMAIL):
         await create_user(demo.DEMO_EMAIL, demo.DEMO_PASSWORD, demo.ORGANIZATION_ID, None, None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -307,3 +308,92 @@ def _planned_messages(total: int, *, end: date, days: int, seed: int) -> Iterato
             number += 1
             center, tz = rng.choice(centers)
             yield _message(rng, campaign, center, tz, day, number)
+
+
+# Credit accounts (§9): how many days of the recent burn each account has left once the demo
+# is seeded, so the balances are positive and one runway (SMS) is a matter of weeks.
+_RUNWAY_DAYS = {"cs-always-on": 45, "cs-sms": 16, "cs-whatsapp": 90, "cs-email": 240}
+_CAMPAIGN_SOURCES = {c[0]: c[6] for c in _CAMPAIGNS}
+_GRANT_MONTHS = 12
+RECENT_DAYS = 28
+_PURCHASES = 4
+_ZONE = ZoneInfo("Asia/Kolkata")  # the organization's
+
+
+@dataclass
+class CreditsConsumed:
+    """The seeded messages' credits by credit source: in all, and since `since` (the burn the
+    forecast reads)."""
+
+    since: datetime
+    total: dict[str, Decimal] = field(default_factory=dict)
+    recent: dict[str, Decimal] = field(default_factory=dict)
+
+    def add(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            source = _CAMPAIGN_SOURCES[message["campaignId"]]
+            credits = Decimal(message["credits"])
+            self.total[source] = self.total.get(source, Decimal(0)) + credits
+            if datetime.fromisoformat(message["sentAt"]) >= self.since:
+                self.recent[source] = self.recent.get(source, Decimal(0)) + credits
+
+
+def _at(day: date, hour: int = 0) -> str:
+    return datetime.combine(day, time(hour), _ZONE).isoformat()
+
+
+def _whole(credits: Decimal) -> Decimal:
+    return Decimal(int(credits) + 1)
+
+
+def demo_credit_transactions(
+    consumed: CreditsConsumed, *, end: date, days: int
+) -> list[dict[str, Any]]:
+    """A year of monthly Always-On grants (one of them partly expired, one adjustment) and four
+    purchases on each of the SMS, WhatsApp and Email accounts over the demo's period, sized
+    from what the messages consumed so each account ends with `_RUNWAY_DAYS` of its recent burn
+    left (of its average burn when it consumed nothing lately)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(source: str, kind: str, credits: Decimal, day: date, note: str) -> None:
+        rows.append(
+            {
+                "externalId": f"demo-tx-{source}-{len(rows) + 1}",
+                "creditSourceId": source,
+                "kind": kind,
+                "credits": str(credits),
+                "occurredAt": _at(day, 6),
+                "note": note,
+            }
+        )
+
+    for source, _ in _SOURCES:
+        used = consumed.total.get(source, Decimal(0))
+        recent = consumed.recent.get(source, Decimal(0))
+        burn = recent / RECENT_DAYS if recent else used / days
+        needed = used + burn * _RUNWAY_DAYS[source]
+        if source == "cs-always-on":
+            adjustment = Decimal(50)
+            # Twelve grants less a quarter of one that lapsed, plus the adjustment.
+            grant = _whole((needed - adjustment) / (Decimal(_GRANT_MONTHS) - Decimal("0.25")))
+            month = date(end.year, end.month, 1)
+            firsts: list[date] = []
+            for _ in range(_GRANT_MONTHS):
+                firsts.insert(0, month)
+                month = (month - timedelta(days=1)).replace(day=1)
+            for first in firsts:
+                add(source, "GRANT", grant, first, f"Always-On allowance {first:%B %Y}")
+            add(
+                source,
+                "EXPIRY",
+                -grant / 4,
+                firsts[2] + timedelta(days=27),
+                "Unused credits lapsed",
+            )
+            add(source, "ADJUSTMENT", adjustment, firsts[-2] + timedelta(days=9), "Goodwill credit")
+            continue
+        size = _whole(needed / _PURCHASES)
+        for n in range(_PURCHASES):
+            day = end - timedelta(days=days - 1 - n * days // _PURCHASES)
+            add(source, "PURCHASE", size, day, f"Top-up {n + 1} of {_PURCHASES}")
+    return rows
