@@ -805,7 +805,10 @@ async def _record(rows: Sequence[Mapping[str, Any]], scope: WriteScope, actor: s
         await _hold_references(connection, dialect, latest.values())
         # A stored message with one of the batch's externalIds at another of the writer's
         # centers, or as another message at the same center, rejects the batch. A writer of one
-        # center has no other: on PostgreSQL the upsert below finds the same-center ones.
+        # center has no other: on PostgreSQL the upsert below finds the same-center ones. The
+        # key's unique index covers one center, so two batches that record one externalId at
+        # two centers at the same moment (each unseen by the other's read) both go in; within
+        # one writer's scope that takes two integrations sending one id for two centers at once.
         single_center = scope.center_ids is not None and len(scope.center_ids) == 1
         stored = (
             await _stored_identities(connection, dialect, list(latest), scope.center_ids)
