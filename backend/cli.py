@@ -350,7 +350,11 @@ def _serve(settings: Settings) -> None:
     # The schema is migrated here, where a failure is one line, rather than in the app's
     # start-up, where uvicorn would log a traceback; the start-up's own migration then has
     # nothing left to do.
-    _run(settings, _noop_quiet)
+    try:
+        _run(settings, _noop_quiet)
+    except SystemExit:
+        listener.close()  # no client may wait on a port nobody will answer
+        raise
     print(f"Serving on http://{_url_host(settings.host)}:{settings.port}/", flush=True)
     server = uvicorn.Server(server_config(settings, app))
     with listener, contextlib.suppress(KeyboardInterrupt):

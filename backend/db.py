@@ -111,8 +111,12 @@ def database_problem(error: BaseException, database_url: str) -> str | None:
 async def migrate_database(database_url: str) -> None:
     """Create the schema, or bring an existing database up to date, keeping its data."""
     check_sqlite_file(database_url)
-    await migrate(config=tortoise_config(database_url))
-    await Tortoise.close_connections()
+    try:
+        await migrate(config=tortoise_config(database_url))
+    finally:
+        # Also after a failure: an open SQLite connection's thread would keep the process
+        # from exiting.
+        await Tortoise.close_connections()
 
 
 async def open_database(database_url: str, *, run_migrations: bool = True) -> None:

@@ -10,6 +10,7 @@ import pty
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -235,6 +236,16 @@ def test_a_folder_in_place_of_the_sqlite_file_is_one_line(tmp_path: Path) -> Non
         f"credit-report: error: cannot open the SQLite database {tmp_path}/report.db: it is "
         "not a file"
     )
+
+
+def test_a_migration_that_fails_ends_the_process_in_one_line(tmp_path: Path) -> None:
+    """A table in the way: the failure is reported and the process exits (an SQLite
+    connection left open would keep it alive for good)."""
+    path = tmp_path / "report.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE organization (x INTEGER)")
+    result = cli("migrate", "--database-url", f"sqlite://{path}", timeout=30)
+    assert one_line_error(result) == 'credit-report: error: table "organization" already exists'
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="a PostgreSQL server is needed")
