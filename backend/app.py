@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from backend.accounts.alert_loop import alert_loop
 from backend.api.view import GraphQLView
 from backend.body_timeout import BodyTimeoutMiddleware
 from backend.center_index import center_indexes
@@ -104,7 +105,8 @@ def create_app(
         warming = asyncio.create_task(warm_up())
         warming.add_done_callback(_report_warm_up_failure)
         try:
-            yield
+            async with alert_loop(settings.webhook_allow_private):
+                yield
         finally:
             warming.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -364,3 +364,84 @@ class SignInFailure(Model):
             # The global limit and the pruning read by time alone.
             Index(fields=("failed_at",), name="sign_in_failure_time"),
         )
+
+
+class CreditAlert(Model):
+    """An alert on an account (§9), whose state changes only through the conditional UPDATE
+    of backend/accounts/alerts.py, so each change (and its event) happens once."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization: fields.ForeignKeyRelation[Organization] = fields.ForeignKeyField(
+        "models.Organization", related_name="credit_alerts", on_delete=fields.RESTRICT
+    )
+    organization_id: str
+    credit_source: fields.ForeignKeyRelation[CreditSource] = fields.ForeignKeyField(
+        "models.CreditSource", related_name="alerts", on_delete=fields.RESTRICT
+    )
+    credit_source_id: str
+    kind = fields.CharField(max_length=32)  # BALANCE_BELOW | DAYS_LEFT_BELOW | DAILY_BURN_ABOVE
+    threshold_e4 = fields.BigIntField()
+    webhook_url = fields.TextField(null=True)
+    state = fields.CharField(max_length=16, default="OK")  # OK | FIRING
+    changed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "credit_alert"
+        indexes = (Index(fields=("credit_source_id",), name="credit_alert_source"),)
+
+
+class AlertEvent(Model):
+    """The outbox: one row per state change of an alert, delivered at least once by
+    backend/accounts/webhooks.py. All delivery state lives here, so a restart loses nothing and
+    an expired `claimed_until` hands the event to another process."""
+
+    id = fields.UUIDField(primary_key=True)
+    alert: fields.ForeignKeyRelation[CreditAlert] = fields.ForeignKeyField(
+        "models.CreditAlert", related_name="events", on_delete=fields.CASCADE
+    )
+    alert_id: int
+    type = fields.CharField(max_length=32)  # credit_alert.fired | credit_alert.resolved
+    payload = fields.TextField()  # the JSON body, fixed when the state changed
+    created_at = fields.DatetimeField()
+    next_attempt_at = fields.DatetimeField(null=True)  # null once delivered, given up or no URL
+    attempts = fields.IntField(default=0)
+    delivered_at = fields.DatetimeField(null=True)
+    given_up_at = fields.DatetimeField(null=True)
+    claimed_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "alert_event"
+        indexes = (Index(fields=("next_attempt_at",), name="alert_event_due"),)
+
+
+class AlertDelivery(Model):
+    """One attempt to deliver an event, whatever its outcome."""
+
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[AlertEvent] = fields.ForeignKeyField(
+        "models.AlertEvent", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    event_id: str
+    attempted_at = fields.DatetimeField()
+    response_status = fields.IntField(null=True)
+    error = fields.TextField(null=True)
+    delivered = fields.BooleanField()
+
+    class Meta:
+        table = "alert_delivery"
+        indexes = (Index(fields=("event_id", "attempted_at"), name="alert_delivery_event"),)
+
+
+class WebhookSecret(Model):
+    """The organization's webhook signing secret, made on first use and rotated by the CLI."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization: fields.OneToOneRelation[Organization] = fields.OneToOneField(
+        "models.Organization", related_name="webhook_secret", on_delete=fields.CASCADE
+    )
+    organization_id: str
+    secret = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "webhook_secret"

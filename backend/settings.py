@@ -12,6 +12,7 @@ SECRET_KEY_ENV = "CREDIT_REPORT_SECRET_KEY"
 TRUSTED_PROXIES_ENV = "CREDIT_REPORT_TRUSTED_PROXIES"
 HEADER_TIMEOUT_ENV = "CREDIT_REPORT_HEADER_TIMEOUT"
 BODY_TIMEOUT_ENV = "CREDIT_REPORT_BODY_TIMEOUT"
+WEBHOOK_ALLOW_PRIVATE_ENV = "CREDIT_REPORT_WEBHOOK_ALLOW_PRIVATE"
 
 # A request's head (request line and headers) must arrive whole within this many seconds of
 # its first byte (or of the connection, for the first request): real clients send it in one
@@ -142,6 +143,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
+    # Alert webhooks may reach http:// and loopback, private or link-local addresses (tests, a
+    # receiver on the same host); off by default, so an alert cannot probe the internal network.
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(
@@ -169,4 +173,10 @@ class Settings:
             trusted_proxies=parse_trusted_proxies(os.environ.get(TRUSTED_PROXIES_ENV, "")),
             header_timeout=_env_seconds(HEADER_TIMEOUT_ENV, DEFAULT_HEADER_TIMEOUT),
             body_timeout=_env_seconds(BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT),
+            webhook_allow_private=webhook_allow_private_from_env(),
         )
+
+
+def webhook_allow_private_from_env() -> bool:
+    """`CREDIT_REPORT_WEBHOOK_ALLOW_PRIVATE=1` only: any other value keeps the rules on."""
+    return os.environ.get(WEBHOOK_ALLOW_PRIVATE_ENV, "").strip() == "1"

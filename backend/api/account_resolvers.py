@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import strawberry
 
+from backend.accounts.alert_settings import delete_alert, set_alert
+from backend.accounts.alerts import evaluate_after_ingest
 from backend.accounts.statements import account_of, accounts_of
 from backend.accounts.transactions import record_transactions
 from backend.api.account_types import (
     CreditAccount,
+    CreditAlert,
+    CreditAlertInput,
     CreditTransactionInput,
     RecordCreditTransactionsResult,
 )
@@ -55,9 +59,36 @@ async def resolve_record_credit_transactions(
         organization_id=principal.organization_id,
         actor=principal.actor,
     )
+    await evaluate_after_ingest({principal.organization_id})
     return RecordCreditTransactionsResult(
         received=result.received,
         inserted=result.inserted,
         updated=result.updated,
         unchanged=result.unchanged,
     )
+
+
+def _alert_manager(info: Info) -> Principal:
+    principal = _organization_principal(info)
+    if not principal.can_write:
+        raise Forbidden("This token can only read; create one with --write to manage alerts.")
+    return principal
+
+
+async def resolve_set_credit_alert(info: Info, alert: CreditAlertInput) -> CreditAlert:
+    principal = _alert_manager(info)
+    row = await set_alert(
+        principal.organization_id,
+        alert_id=None if alert.id is None else str(alert.id),
+        credit_source_id=str(alert.credit_source_id),
+        kind=alert.kind.value,
+        threshold=alert.threshold,
+        webhook_url=alert.webhook_url,
+        allow_private=info.context.webhook_allow_private(),
+    )
+    return CreditAlert.of(row)
+
+
+async def resolve_delete_credit_alert(info: Info, id: strawberry.ID) -> bool:
+    principal = _alert_manager(info)
+    return await delete_alert(principal.organization_id, str(id))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import strawberry
 
+from backend.accounts.alert_settings import alerts_of, deliveries_of
 from backend.accounts.forecast import forecast
 from backend.accounts.history import transaction_page
 from backend.accounts.statements import Account, Statement, balance, statement
@@ -23,6 +24,7 @@ from backend.api.types import Campaign, CreditSource, Info, PageInfo
 from backend.enums import CreditTransactionKind
 from backend.hierarchy import Scope
 from backend.ledger import e4_to_credits
+from backend.models import CreditAlert as CreditAlertRow
 from backend.reports import usage_by_campaign
 from backend.usage import NO_USAGE
 
@@ -68,9 +70,47 @@ class CreditAlert:
     webhook_url: str | None
     state: CreditAlertState
 
-    @strawberry.field(description="One row per delivery attempt, newest first.")  # type: ignore[untyped-decorator]
-    def deliveries(self, first: int | None = None) -> list[AlertDelivery]:
-        return []
+    @classmethod
+    def of(cls, row: CreditAlertRow) -> CreditAlert:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=CreditAlertKind(row.kind),
+            threshold=e4_to_credits(row.threshold_e4),
+            webhook_url=row.webhook_url,
+            state=CreditAlertState(row.state),
+        )
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="One row per delivery attempt, newest first. `first` defaults to 20 and "
+        "may be at most 200."
+    )
+    async def deliveries(self, first: int | None = None) -> list[AlertDelivery]:
+        return [
+            AlertDelivery(
+                event_id=strawberry.ID(row.event_id),
+                type=row.type,
+                attempted_at=row.attempted_at,
+                response_status=row.response_status,
+                error=row.error,
+                delivered=row.delivered,
+            )
+            for row in await deliveries_of(int(self.id), first)
+        ]
+
+
+@strawberry.input(description="An alert to create (no id) or change (its id).")
+class CreditAlertInput:
+    id: strawberry.ID | None = None
+    credit_source_id: strawberry.ID
+    kind: CreditAlertKind
+    threshold: Decimal = strawberry.field(
+        description='Credits as a string, at most 4 places (e.g. "500"); for DAYS_LEFT_BELOW '
+        "a number of days."
+    )
+    webhook_url: str | None = strawberry.field(
+        default=None,
+        description="https:// to a public address; null keeps the alert in the app only.",
+    )
 
 
 @strawberry.type(description="Credits consumed through one channel.")
@@ -319,11 +359,9 @@ class CreditAccount:
             runs_out_latest=found.runs_out_latest,
         )
 
-    @strawberry.field(  # type: ignore[untyped-decorator]
-        description="The account's alerts. Alerts are not available yet: always empty."
-    )
-    def alerts(self) -> list[CreditAlert]:
-        return []
+    @strawberry.field(description="The account's alerts, oldest first.")  # type: ignore[untyped-decorator]
+    async def alerts(self) -> list[CreditAlert]:
+        return [CreditAlert.of(row) for row in await alerts_of(self.account.credit_source_id)]
 
 
 @strawberry.input(description="One credit transaction as the upstream system saw it.")

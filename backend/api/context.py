@@ -13,6 +13,7 @@ from backend.cursors import PROCESS_SECRET_KEY, CursorSealer, cursor_sealer
 from backend.errors import Forbidden, ProductError
 from backend.hierarchy import OrgHierarchy, Scope, load_hierarchy
 from backend.principal import Principal
+from backend.settings import webhook_allow_private_from_env
 
 # About 8 MB of JSON: more rows than any screen shows or any export of a year needs.
 MAX_RESPONSE_ROWS = 100_000
@@ -58,6 +59,13 @@ class Context:
             return cursor_sealer(PROCESS_SECRET_KEY)
         secret_key: str = self.request.app.state.settings.secret_key
         return cursor_sealer(secret_key)
+
+    def webhook_allow_private(self) -> bool:
+        """The app's setting; schema-level calls (tests) read the environment."""
+        if self.request is None:
+            return webhook_allow_private_from_env()
+        allowed: bool = self.request.app.state.settings.webhook_allow_private
+        return allowed
 
     async def hierarchy(self) -> OrgHierarchy:
         if self._hierarchy is None:

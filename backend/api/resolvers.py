@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from backend.accounts.alerts import evaluate_after_ingest
 from backend.api.context import Context
 from backend.api.inputs import CampaignFilter, CampaignOrder, DateRange, MessageInput, window_of
 from backend.api.types import (
@@ -172,6 +173,7 @@ async def record_coerced_messages(
         scope=WriteScope(principal.organization_id, scope.center_ids),
         actor=principal.actor,
     )
+    await evaluate_after_ingest({principal.organization_id})
     return RecordMessagesResult(
         received=result.received,
         inserted=result.inserted,

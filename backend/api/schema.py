@@ -18,9 +18,11 @@ from strawberry.types import ExecutionContext
 from backend.api.account_resolvers import (
     resolve_credit_account,
     resolve_credit_accounts,
+    resolve_delete_credit_alert,
     resolve_record_credit_transactions,
+    resolve_set_credit_alert,
 )
-from backend.api.account_types import CreditAccount, RecordCreditTransactionsResult
+from backend.api.account_types import CreditAccount, CreditAlert, RecordCreditTransactionsResult
 from backend.api.aliases import alias_limit
 from backend.api.datetime_scalar import DATETIME
 from backend.api.decimal_scalar import DECIMAL
@@ -107,6 +109,19 @@ class Mutation:
             "batch with any bad row stores nothing and fails with code INVALID_TRANSACTIONS and "
             "`extensions.rows`. Needs an organization token created with --write."
         ),
+    )
+    set_credit_alert: CreditAlert = strawberry.field(
+        resolver=resolve_set_credit_alert,
+        description=(
+            "Create an alert (no id) or change one (its id). The webhook URL must be https:// "
+            "and resolve to public addresses only; events are signed with the organization's "
+            "secret (`credit-report webhook-secret`). Organization principals with write rights "
+            "only; the alert is evaluated at once."
+        ),
+    )
+    delete_credit_alert: bool = strawberry.field(
+        resolver=resolve_delete_credit_alert,
+        description="Delete an alert with its events and delivery log; false when none.",
     )
 
 
