@@ -285,6 +285,16 @@ def _parser() -> argparse.ArgumentParser:
         "the data (every other command and `serve` do this too on start).",
     )
     _database_options(migrate)
+    webhook_secret = commands.add_parser(
+        "webhook-secret",
+        help="print an organization's webhook signing secret",
+        description="Print the secret that signs the organization's alert webhooks "
+        "(Credit-Report-Signature), as the last line; made on first use. --rotate replaces "
+        "it: events sent from then on are signed with the new one.",
+    )
+    _database_options(webhook_secret)
+    webhook_secret.add_argument("--organization", required=True, help="the organization's id")
+    webhook_secret.add_argument("--rotate", action="store_true", help="make a new secret")
     return parser
 
 
@@ -680,6 +690,18 @@ _AUDIT_COLUMNS = (
 )  # fmt: skip
 
 
+async def _webhook_secret(args: argparse.Namespace) -> None:
+    from backend.accounts.webhooks import signing_secret
+    from backend.errors import NotFound
+    from backend.models import Organization
+
+    if not await Organization.exists(id=args.organization):
+        raise NotFound(f"Unknown organization {args.organization!r}.")
+    if args.rotate:
+        print("A new signing secret: receivers must switch to it now.")
+    print(await signing_secret(args.organization, rotate=args.rotate))
+
+
 async def _audit(args: argparse.Namespace) -> None:
     from backend.models import IngestBatch
 
@@ -826,6 +848,8 @@ def _main(argv: Sequence[str] | None) -> None:
     elif args.command == "user":
         password = _read_password(args.password_stdin)
         work = lambda: _create_user(args, password)  # noqa: E731
+    elif args.command == "webhook-secret":
+        work = lambda: _webhook_secret(args)  # noqa: E731
     else:  # migrate
         work = _noop
     _run(settings, work)

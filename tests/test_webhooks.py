@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +22,9 @@ from backend.accounts.alert_settings import set_alert
 from backend.accounts.webhooks import CLAIM, WebhookWorker, signing_secret
 from backend.models import AlertDelivery, AlertEvent
 from backend.principal import Principal
-from tests.factories import ORG, load_hierarchy
+from tests.factories import ORG, hierarchy, load_hierarchy
 from tests.graphql_client import execute
+from tests.test_cli import run
 
 DELIVERIES = """{ creditAccount(creditSourceId: "cs-ao") { alerts { state
   deliveries { eventId type responseStatus error delivered } } } }"""
@@ -224,3 +226,22 @@ async def test_a_webhook_refused_at_delivery_time_is_logged_not_sent(
     assert receiver.received == []
     (attempt,) = await AlertDelivery.all()
     assert not attempt.delivered and attempt.error and "https://" in attempt.error
+
+
+def test_webhook_secret_prints_the_secret_last_and_rotates(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "base.json"
+    path.write_text(json.dumps(hierarchy()))
+    assert run("import", str(path), database_url=database_url).returncode == 0
+    shown = [
+        run("webhook-secret", "--organization", ORG, *extra, database_url=database_url)
+        for extra in ((), (), ("--rotate",), ())
+    ]
+    assert all(r.returncode == 0 for r in shown), [r.stderr for r in shown]
+    secrets = [r.stdout.strip().splitlines()[-1] for r in shown]
+    assert secrets[0] == secrets[1] != secrets[2] == secrets[3]
+    assert all(s.startswith("whsec_") and len(s) == 70 for s in secrets)
+    missing = run("webhook-secret", "--organization", "org-missing", database_url=database_url)
+    assert missing.returncode != 0
+    assert missing.stderr.strip() == "credit-report: error: Unknown organization 'org-missing'."
