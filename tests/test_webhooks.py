@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
+from backend.accounts.alert_loop import alert_loop
 from backend.accounts.alert_settings import set_alert
 from backend.accounts.webhooks import CLAIM, WebhookWorker, signing_secret
 from backend.models import AlertDelivery, AlertEvent
 from backend.principal import Principal
-from tests.factories import ORG, hierarchy, load_hierarchy
+from tests.factories import ORG, hierarchy, load_hierarchy, message, record
 from tests.graphql_client import execute
 from tests.test_cli import run
 
@@ -245,3 +246,28 @@ def test_webhook_secret_prints_the_secret_last_and_rotates(
     missing = run("webhook-secret", "--organization", "org-missing", database_url=database_url)
     assert missing.returncode != 0
     assert missing.stderr.strip() == "credit-report: error: Unknown organization 'org-missing'."
+
+
+async def test_the_app_loop_evaluates_alerts_and_delivers_their_events(
+    db: str, receiver: Receiver
+) -> None:
+    await load_hierarchy()
+    await set_alert(
+        ORG,
+        alert_id=None,
+        credit_source_id="cs-ao",
+        kind="BALANCE_BELOW",
+        threshold="-1",
+        webhook_url=receiver.url,
+        allow_private=True,
+    )
+    await record(message("m-1", credits="2"))  # straight into the ledger: nothing evaluates
+    assert await AlertEvent.all().count() == 0
+    async with alert_loop(allow_private=True):
+        for _ in range(100):
+            if receiver.received:
+                break
+            await asyncio.sleep(0.05)
+    (sent,) = receiver.received
+    assert json.loads(sent[1])["type"] == "credit_alert.fired"
+    assert (await AlertEvent.get()).delivered_at is not None
