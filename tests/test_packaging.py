@@ -19,29 +19,34 @@ from backend.settings import Settings
 from tests.reliability.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-FRONTEND = ROOT / "frontend"
 PIP_INSTALL = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet"]
 
 
-def _spa_files() -> set[str]:
-    """Every file of the web app in the source tree (dotfiles are editor settings)."""
+def _files(folder: Path, pattern: str) -> set[str]:
+    """The files of a source folder, relative to it (dotfiles are editor settings)."""
     return {
-        path.relative_to(FRONTEND).as_posix()
-        for path in FRONTEND.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.parts)
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob(pattern)
+        if path.is_file()
+        and not any(part.startswith(".") or part == "__pycache__" for part in path.parts)
     }
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel built from a copy of the sources (a build in the checkout would leave build/
-    behind, and two test runs at once would share it)."""
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sources: a build in the checkout would leave build/ behind, two test runs
+    at once would share it, and files others add meanwhile would not be in the wheel."""
     source = tmp_path_factory.mktemp("source")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in ("backend", "frontend"):
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
+    return source
+
+
+@pytest.fixture(scope="module")
+def wheel(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(source)],
@@ -53,19 +58,15 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_holds_every_file_of_the_web_app(wheel: Path) -> None:
+def test_the_wheel_holds_every_file_of_the_web_app(source: Path, wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     packaged = {
         n.removeprefix("backend/frontend/") for n in names if n.startswith("backend/frontend/")
     }
-    assert packaged == _spa_files()
+    assert packaged == _files(source / "frontend", "*")
     assert set(frontend_files()) <= packaged
     # Every module of the package, in every subpackage (the list in pyproject.toml is explicit).
-    modules = {
-        path.relative_to(ROOT).as_posix()
-        for path in (ROOT / "backend").rglob("*.py")
-        if "__pycache__" not in path.parts
-    }
+    modules = {f"backend/{name}" for name in _files(source / "backend", "*.py")}
     assert modules - names == set()
 
 
