@@ -15,11 +15,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from backend.cli import _parser, _Progress
-from tests.conftest import BACKEND, POSTGRES_SERVER
+from tests.conftest import POSTGRES_SERVER
 from tests.factories import hierarchy, message
 from tests.reliability.server import free_port
 
@@ -248,7 +249,21 @@ def test_a_migration_that_fails_ends_the_process_in_one_line(tmp_path: Path) -> 
     assert one_line_error(result) == 'credit-report: error: table "organization" already exists'
 
 
-@pytest.mark.skipif(BACKEND != "postgres", reason="a PostgreSQL server is needed")
+def _postgres_server_answers() -> bool:
+    address = urlsplit(POSTGRES_SERVER)
+    try:
+        with socket.create_connection((address.hostname, address.port or 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+# Runs in both of the suite's runs wherever the PostgreSQL server answers; only a developer
+# machine without one may skip it, never CI.
+@pytest.mark.skipif(
+    os.environ.get("CI") != "true" and not _postgres_server_answers(),
+    reason="no PostgreSQL server answers at CREDIT_REPORT_TEST_POSTGRES_URL",
+)
 def test_a_missing_postgresql_database_is_named_with_the_command_that_creates_it() -> None:
     url = f"{POSTGRES_SERVER}/test_cr_missing_database"
     result = cli("migrate", "--database-url", url, timeout=30)
