@@ -167,6 +167,10 @@ async def test_zone_and_center_principals_may_not_manage_alerts(db: str) -> None
         "https://localhost/hook",
         "http://93.184.215.14/hook",
         "ftp://93.184.215.14/hook",
+        "https://[/hook",
+        "https://93.184.215.14:99999/hook",
+        "https://93.184.215.14/a b",
+        "https://user:pass@93.184.215.14/hook",
     ],
 )
 async def test_webhook_urls_to_private_addresses_or_without_https_are_refused(url: str) -> None:

@@ -90,9 +90,16 @@ class WebhookRefused(ProductError):
 def _check_form(url: str, allow_private: bool) -> str:
     if len(url) > MAX_URL_LENGTH:
         raise WebhookRefused(f"A webhook URL may be at most {MAX_URL_LENGTH} characters.")
-    parts = urlsplit(url)
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise WebhookRefused("A webhook URL may not contain spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 (an out-of-range or non-numeric port raises here)
+    except ValueError:
+        raise WebhookRefused(f"The webhook URL {url!r} is not a valid URL.") from None
     allowed = ("https", "http") if allow_private else ("https",)
-    if parts.scheme not in allowed or not parts.hostname:
+    if parts.scheme not in allowed or not host:
         raise WebhookRefused(
             f"The webhook URL {url!r} must be an https:// URL with a host name"
             + (
@@ -103,7 +110,7 @@ def _check_form(url: str, allow_private: bool) -> str:
         )
     if parts.username or parts.password:
         raise WebhookRefused("A webhook URL may not carry a user name or password.")
-    return parts.hostname
+    return host
 
 
 def _public(address: str) -> bool:
@@ -128,7 +135,7 @@ async def check_webhook_url(url: str, allow_private: bool) -> None:
         return
     try:
         found = await asyncio.get_running_loop().getaddrinfo(host, 443, type=socket.SOCK_STREAM)
-    except OSError as error:
+    except (OSError, ValueError) as error:  # ValueError: a name IDNA cannot encode
         raise WebhookRefused(f"The webhook host {host!r} does not resolve: {error}.") from None
     for *_, sockaddr in found:
         address = str(sockaddr[0])
