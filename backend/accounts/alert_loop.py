@@ -20,24 +20,36 @@ logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 15.0
 
 
-async def run_alerts(worker: WebhookWorker, interval: float = INTERVAL_SECONDS) -> None:
-    while True:
+# On shutdown a pass under way may finish its database work for this long before it is cancelled.
+STOP_GRACE_SECONDS = 5.0
+
+
+async def run_alerts(
+    worker: WebhookWorker, stop: asyncio.Event, interval: float = INTERVAL_SECONDS
+) -> None:
+    while not stop.is_set():
         try:
             await evaluate_all()
-            while await worker.run_once():
+            while not stop.is_set() and await worker.run_once():
                 pass
         except Exception:  # the next pass tries again; the loop must outlive a bad minute
             logger.exception("evaluating alerts or delivering their webhooks failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 @contextlib.asynccontextmanager
 async def alert_loop(allow_private: bool) -> AsyncIterator[None]:
-    worker = WebhookWorker(allow_private=allow_private)
-    task = asyncio.create_task(run_alerts(worker))
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_alerts(WebhookWorker(allow_private=allow_private), stop))
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Stopped between queries rather than cancelled inside one: a query cancelled as the
+        # database closes would be answered into a closed event loop.
+        stop.set()
+        done, _ = await asyncio.wait({task}, timeout=STOP_GRACE_SECONDS)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
