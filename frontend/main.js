@@ -1,6 +1,8 @@
 // Entry point: register every custom element, then the app takes over <cr-app>.
 
+import { registerAccount } from "./components/account.js";
 import { registerApp } from "./components/app.js";
+import { registerBalances } from "./components/balances.js";
 import { registerCampaignTable } from "./components/campaign-table.js";
 import { registerChart } from "./components/chart.js";
 import { registerDateRange } from "./components/date-range.js";
@@ -19,5 +21,7 @@ registerPager();
 registerReportFilters();
 registerReport();
 registerDrilldown();
+registerBalances();
+registerAccount();
 registerSignIn();
 registerApp();

@@ -81,3 +81,41 @@ export function queryCampaignPeriods(count) {
     ${fields}
   }`;
 }
+
+// Credit accounts (organization users only). Each card draws its last 30 days of burn.
+export const QUERY_CREDIT_ACCOUNTS = `
+  query CreditAccounts($burnRange: DateRange!) {
+    creditAccounts {
+      creditSource { id name }
+      balance
+      forecast { dailyBurn daysLeft runsOutOn runsOutEarliest runsOutLatest }
+      statement(dateRange: $burnRange) { days { date consumed } }
+      alerts { id state }
+    }
+  }`;
+
+const ALERT_FIELDS = `
+  alerts {
+    id kind threshold webhookUrl state
+    deliveries(first: 5) { eventId type attemptedAt responseStatus error delivered }
+  }`;
+
+/** One account: its statement over a window, a page of its transactions and its alerts. */
+export const QUERY_CREDIT_ACCOUNT = `
+  query CreditAccount($id: ID!, $dateRange: DateRange!, $first: Int, $after: String) {
+    creditAccount(creditSourceId: $id) {
+      creditSource { id name }
+      balance
+      forecast { dailyBurn daysLeft runsOutOn runsOutEarliest runsOutLatest }
+      statement(dateRange: $dateRange) {
+        start end openingBalance purchased granted adjusted expired consumed closingBalance
+        consumedByChannel { channel credits }
+      }
+      transactions(dateRange: $dateRange, first: $first, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { node { externalId kind credits occurredAt date note } }
+      }
+      ${ALERT_FIELDS}
+    }
+  }`;

@@ -8,7 +8,7 @@ export const ROUTE_CHANGED = "cr-route-changed";
 export const NAVIGATE = "cr-navigate";
 
 export const DEFAULTS = Object.freeze({
-  view: "report", // report | centers | dates
+  view: "report", // report | centers | dates | balances | account
   range: DEFAULT_PRESET,
   from: "",
   to: "",
@@ -34,6 +34,10 @@ export const DEFAULTS = Object.freeze({
   dto: "",
   // The date drilldown's rows: day, week or month; empty picks by the window's length.
   group: "",
+  // Balances: the account whose statement is open (its dates are `drange`/`dfrom`/`dto`) and
+  // the cursors of its transaction pages before this one.
+  account: "",
+  tafter: "",
 });
 
 export function readState(search = window.location.search) {

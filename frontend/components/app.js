@@ -13,6 +13,8 @@ class App extends HTMLElement {
   #notice = "";
   #report = null;
   #drilldown = null;
+  #balances = null;
+  #account = null;
 
   connectedCallback() {
     onRouteChange(() => this.update());
@@ -57,6 +59,8 @@ class App extends HTMLElement {
     this.#viewer = null;
     this.#report = null;
     this.#drilldown = null;
+    this.#balances = null;
+    this.#account = null;
     document.title = "Sign in · Credit consumption";
     render(this, html`<cr-sign-in></cr-sign-in>`);
     this.querySelector("cr-sign-in").notice = notice;
@@ -88,6 +92,7 @@ class App extends HTMLElement {
       html`<a class="skip-link" href="#main">Skip to the report</a>
         ${frameHeader({
           brand: viewer.organization.name,
+          balances: viewer.scopeKind === "ORGANIZATION",
           account: html`<span class="account-email" title="Sees: ${scopeName}">${this.#user.email}</span>
             <a class="quiet-link" href="/graphql" target="_blank" rel="noopener">API explorer</a>
             <button type="button" class="button button-quiet" data-action="sign-out">Sign out</button>`,
@@ -95,12 +100,17 @@ class App extends HTMLElement {
         <main id="main">
           <cr-report></cr-report>
           <cr-drilldown hidden></cr-drilldown>
+          <cr-balances hidden></cr-balances>
+          <cr-account hidden></cr-account>
         </main>`,
     );
     this.#report = this.querySelector("cr-report");
     this.#drilldown = this.querySelector("cr-drilldown");
-    this.#report.viewer = viewer;
-    this.#drilldown.viewer = viewer;
+    this.#balances = this.querySelector("cr-balances");
+    this.#account = this.querySelector("cr-account");
+    for (const view of [this.#report, this.#drilldown, this.#balances, this.#account]) {
+      view.viewer = viewer;
+    }
     this.querySelector("[data-action=sign-out]").addEventListener("click", async (event) => {
       event.currentTarget.disabled = true;
       try {
@@ -116,28 +126,43 @@ class App extends HTMLElement {
   update({ moveFocus = false } = {}) {
     if (!this.#report) return;
     const state = readState();
-    const drilling = state.view === "centers" || state.view === "dates";
-    const [shown, other] = drilling
-      ? [this.#drilldown, this.#report]
-      : [this.#report, this.#drilldown];
-    other.hidden = true;
-    shown.hidden = false;
+    const views = {
+      centers: this.#drilldown,
+      dates: this.#drilldown,
+      balances: this.#balances,
+      account: this.#account,
+    };
+    const shown = views[state.view] ?? this.#report;
+    for (const view of [this.#report, this.#drilldown, this.#balances, this.#account]) {
+      view.hidden = view !== shown;
+    }
+    const section = shown === this.#balances || shown === this.#account ? "balances" : "report";
+    for (const link of this.querySelectorAll(".app-nav a[data-section]")) {
+      if (link.dataset.section === section) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
     shown.state = state;
     if (moveFocus) shown.focusHeading();
   }
 }
 
 /** The page's header: brand, where this is, and the account's links when there is one. */
-function frameHeader({ brand, account = "" }) {
+function frameHeader({ brand, account = "", balances = false }) {
   return html`<header class="app-header">
     <div class="brand">
       <img src="/favicon.svg" alt="" width="28" height="28">
       <span>${brand}</span>
     </div>
-    <nav class="app-nav" aria-label="Sections">
+    <nav class="app-nav ${balances ? "with-sections" : ""}" aria-label="Sections">
       <span class="nav-section">Marketing</span>
-      <span aria-hidden="true">›</span>
-      <a href="/" data-internal aria-current="page">Credit consumption</a>
+      <span class="nav-arrow" aria-hidden="true">›</span>
+      <a href="/" data-internal data-section="report" aria-current="page">Credit consumption</a>
+      ${
+        // Accounts are organization-level: zone and center users are not offered them.
+        balances
+          ? html`<a href="/?view=balances" data-internal data-section="balances">Balances</a>`
+          : ""
+      }
     </nav>
     <div class="account">${account}</div>
   </header>`;

@@ -10,7 +10,9 @@
 
 function cell(value) {
   let text = value === null || value === undefined ? "" : String(value);
-  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  // A signed decimal (`-120.5`, a debit) is a number, not a formula: it stays as it is.
+  const number = /^-?\d+(\.\d+)?$/.test(text);
+  if (typeof value === "string" && !number && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -80,13 +80,17 @@ def _free_port() -> int:
 class Server:
     base_url: str
     token: str
+    # An organization token created with --write, for tests that record credit transactions.
+    write_token: str = ""
 
-    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, *, write: bool = False
+    ) -> dict[str, Any]:
         """What the API answers an integrator with a read token: the reference for the UI."""
         response = httpx.post(
             f"{self.base_url}/graphql",
             json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.token}"},
+            headers={"Authorization": f"Bearer {self.write_token if write else self.token}"},
             timeout=30,
         )
         response.raise_for_status()
@@ -134,6 +138,18 @@ def _serve(folder: Path, database_url: str) -> Iterator[Server]:
         .strip()
         .splitlines()[-1]
     )
+    write_token = (
+        _cli(
+            "token",
+            "create",
+            "--organization",
+            demo.ORGANIZATION_ID,
+            "--write",
+            database_url=database_url,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     port = _free_port()
     log = (folder / "server.log").open("w")
     env = {**os.environ, "CREDIT_REPORT_SECRET_KEY": "browser-suite-secret-" + "0" * 32}
@@ -157,7 +173,7 @@ def _serve(folder: Path, database_url: str) -> Iterator[Server]:
                     f"the server did not start:\n{(folder / 'server.log').read_text()}"
                 )
             time.sleep(0.2)
-        yield Server(base_url=base_url, token=token)
+        yield Server(base_url=base_url, token=token, write_token=write_token)
     finally:
         process.terminate()
         try:

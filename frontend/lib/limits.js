@@ -1,0 +1,2 @@
+// The API's longest date window (its DATE_RANGE_TOO_LONG limit), in days.
+export const MAX_WINDOW_DAYS = 3660;
