@@ -197,3 +197,29 @@ def test_phone_shows_a_balance_on_the_first_screen(sized_page: Any, server: Any)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     screenshot(page, "balances-phone")
+
+
+SET_ALERT = """
+  mutation Alert($alert: CreditAlertInput!) { setCreditAlert(alert: $alert) { id state } }"""
+
+
+def test_alerts_show_their_kind_threshold_and_state(page: Page, server: Any) -> None:
+    source = accounts(server)[0]["creditSource"]
+    alert = server.graphql(
+        SET_ALERT,
+        {
+            "alert": {
+                "creditSourceId": source["id"],
+                "kind": "BALANCE_BELOW",
+                "threshold": "1000000000",
+            }
+        },
+        write=True,
+    )["setCreditAlert"]
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD)
+    open_balances(page)
+    open_account(page, source["name"])
+    item = page.locator(f".alert-item[data-alert='{alert['id']}']")
+    expect(item).to_contain_text("Balance below 1,000,000,000")
+    expect(item).to_contain_text("Firing" if alert["state"] == "FIRING" else "OK")
+    expect(item).to_contain_text("no webhook")
