@@ -102,8 +102,8 @@ class IngestResult:
     unchanged: int
 
 
-class _RowProblem(ValueError):
-    pass
+class RowProblem(ValueError):
+    """Why one row of a batch is refused (ingest of messages and of credit transactions)."""
 
 
 def shown(value: Any) -> str:
@@ -123,47 +123,54 @@ def shown(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-# ASCII digits, an optional point and at most four places: no sign, exponent, spaces,
-# underscores or other scripts' digits (all of which Python's Decimal would accept).
-_CREDITS_TEXT = re.compile(r"([0-9]+)(?:\.([0-9]{1,4}))?", re.ASCII)
+# ASCII digits, an optional point and at most four places, and a leading minus where signed:
+# no plus sign, exponent, spaces, underscores or other scripts' digits (all of which Python's
+# Decimal would accept).
+_DECIMAL_TEXT = re.compile(r"(-?)([0-9]+)(?:\.([0-9]{1,4}))?", re.ASCII)
+_TOO_MANY_PLACES = re.compile(r"-?[0-9]+\.[0-9]{5,}", re.ASCII)
 _MAX_CREDITS_E4: int = int(MAX_CREDITS_PER_MESSAGE) * CREDIT_SCALE
-_MAX_WHOLE_DIGITS = len(str(int(MAX_CREDITS_PER_MESSAGE)))
-_CREDITS_FORM = 'a string of digits such as "12.5"'
 
 
-def credits_to_e4(value: Any) -> int:
-    """Credits in ten-thousandths, exactly, from a decimal string within the bounds."""
+def decimal_text_to_e4(value: Any, *, signed: bool, most: Decimal, exceeded: str) -> int:
+    """Credits in ten-thousandths, exactly, from a decimal string of at most `most` either
+    way; `exceeded` ends the refusal of a larger one ("the most a message may cost ({most})")."""
+    form = 'a string of digits such as "12.5"' + (' or "-3"' if signed else "")
     if type(value) is not str:
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            raise _RowProblem(
-                f"credits {shown(value)} is a JSON number: send {_CREDITS_FORM} "
+            raise RowProblem(
+                f"credits {shown(value)} is a JSON number: send {form} "
                 "(a number may already have lost precision)"
             )
-        raise _RowProblem(f"credits must be {_CREDITS_FORM}, not {shown(value)}")
-    match = _CREDITS_TEXT.fullmatch(value)
+        raise RowProblem(f"credits must be {form}, not {shown(value)}")
+    if not signed and value.startswith("-"):
+        raise RowProblem(f"credits {shown(value)} is negative")
+    match = _DECIMAL_TEXT.fullmatch(value)
     if match is None:
-        if value.startswith("-"):
-            raise _RowProblem(f"credits {shown(value)} is negative")
-        if re.fullmatch(r"[0-9]+\.[0-9]{5,}", value, re.ASCII):
-            raise _RowProblem(
-                f"credits {shown(value)} has more than {CREDIT_PLACES} decimal places"
-            )
-        raise _RowProblem(f"credits {shown(value)} is not {_CREDITS_FORM}")
-    whole: str = match.group(1)
-    places: str = match.group(2) or ""
+        if _TOO_MANY_PLACES.fullmatch(value):
+            raise RowProblem(f"credits {shown(value)} has more than {CREDIT_PLACES} decimal places")
+        raise RowProblem(f"credits {shown(value)} is not {form}")
+    sign, whole, places = match.group(1), match.group(2), match.group(3) or ""
+    most_e4 = int(most) * CREDIT_SCALE
     # Compared by length first: int() of thousands of digits is slow and, past 4,300, refused.
     digits = whole.lstrip("0")
     scaled = (
         int(digits or "0") * CREDIT_SCALE + int(places.ljust(CREDIT_PLACES, "0"))
-        if len(digits) <= _MAX_WHOLE_DIGITS
-        else _MAX_CREDITS_E4 + 1
+        if len(digits) <= len(str(int(most)))
+        else most_e4 + 1
     )
-    if scaled > _MAX_CREDITS_E4:
-        raise _RowProblem(
-            f"credits {shown(value)} exceed the most a message may cost "
-            f"({int(MAX_CREDITS_PER_MESSAGE):,})"
-        )
-    return scaled
+    if scaled > most_e4:
+        raise RowProblem(f"credits {shown(value)} exceed {exceeded.format(most=f'{int(most):,}')}")
+    return -scaled if sign else scaled
+
+
+def credits_to_e4(value: Any) -> int:
+    """A message's credits in ten-thousandths: non-negative, at most MAX_CREDITS_PER_MESSAGE."""
+    return decimal_text_to_e4(
+        value,
+        signed=False,
+        most=MAX_CREDITS_PER_MESSAGE,
+        exceeded="the most a message may cost ({most})",
+    )
 
 
 def e4_to_credits(value: int) -> Decimal:
@@ -180,28 +187,30 @@ def parse_instant(value: Any, field: str) -> datetime:
         try:
             instant = datetime.fromisoformat(value)
         except ValueError:
-            raise _RowProblem(f"{field} {shown(value)} is not an ISO 8601 date-time") from None
+            raise RowProblem(f"{field} {shown(value)} is not an ISO 8601 date-time") from None
     else:
-        raise _RowProblem(f"{field} must be an ISO 8601 date-time string, not {shown(value)}")
+        raise RowProblem(f"{field} must be an ISO 8601 date-time string, not {shown(value)}")
     if instant.tzinfo is None or instant.utcoffset() is None:
-        raise _RowProblem(f"{field} {shown(value)} has no UTC offset; send e.g. +05:30 or Z")
+        raise RowProblem(f"{field} {shown(value)} has no UTC offset; send e.g. +05:30 or Z")
     try:
         return instant.astimezone(UTC)
     except OverflowError:  # e.g. 0001-01-01T00:00+05:30 is in the year 0 in UTC
-        raise _RowProblem(f"{field} {shown(value)} is out of range") from None
+        raise RowProblem(f"{field} {shown(value)} is out of range") from None
 
 
-def _check_times(sent_at: datetime, reported_at: datetime, now: datetime) -> None:
-    if sent_at < EARLIEST_SENT_AT:
-        raise _RowProblem(f"sentAt {sent_at.isoformat()} is before 2000-01-01")
-    if sent_at > latest_sent_at(now):
-        raise _RowProblem(f"sentAt {sent_at.isoformat()} is more than a day in the future")
-    if reported_at is sent_at:
+def check_times(at: datetime, reported_at: datetime, now: datetime, field: str) -> None:
+    """The bounds of a row's instant (`field`: sentAt, occurredAt) and of its reportedAt; a
+    reportedAt left to default to the instant (the same object) is not bounded by now."""
+    if at < EARLIEST_SENT_AT:
+        raise RowProblem(f"{field} {at.isoformat()} is before 2000-01-01")
+    if at > latest_sent_at(now):
+        raise RowProblem(f"{field} {at.isoformat()} is more than a day in the future")
+    if reported_at is at:
         return
-    if reported_at < sent_at:
-        raise _RowProblem(f"reportedAt {reported_at.isoformat()} is before sentAt")
+    if reported_at < at:
+        raise RowProblem(f"reportedAt {reported_at.isoformat()} is before {field}")
     if reported_at > latest_reported_at(now):
-        raise _RowProblem(
+        raise RowProblem(
             f"reportedAt {reported_at.isoformat()} is more than 5 minutes in the future"
         )
 
@@ -209,13 +218,14 @@ def _check_times(sent_at: datetime, reported_at: datetime, now: datetime) -> Non
 _ID_RULE = f"must be 1 to {MAX_ID_LENGTH} printable characters (no control characters)"
 
 
-def _identifier(raw: Mapping[str, Any], key: str) -> str:
+def identifier(raw: Mapping[str, Any], key: str) -> str:
+    """The id under `key`, or why it is refused."""
     value = raw.get(key)
     if _is_plain_id(value):
         return str(value)
     if not isinstance(value, str):
-        raise _RowProblem(f"{key} must be a string, not {shown(value)}")
-    raise _RowProblem(f"{key} {shown(value)} {_ID_RULE}")
+        raise RowProblem(f"{key} must be a string, not {shown(value)}")
+    raise RowProblem(f"{key} {shown(value)} {_ID_RULE}")
 
 
 def _is_plain_id(value: Any) -> bool:
@@ -235,16 +245,16 @@ def _outcome(value: Any) -> MessageOutcome:
         return MessageOutcome(value)
     except ValueError:
         allowed = ", ".join(o.value for o in MessageOutcome)
-        raise _RowProblem(f"outcome {shown(value)} is not one of {allowed}") from None
+        raise RowProblem(f"outcome {shown(value)} is not one of {allowed}") from None
 
 
 def parse_message(raw: Mapping[str, Any], now: datetime | None = None) -> ParsedMessage:
     """One message, checked against every bound of the specification (§2); `now` is the
     batch's, so one batch is judged by one clock reading."""
     if None in map(raw.get, _REQUIRED):
-        raise _RowProblem("missing " + ", ".join(k for k in _REQUIRED if raw.get(k) is None))
+        raise RowProblem("missing " + ", ".join(k for k in _REQUIRED if raw.get(k) is None))
     if not _ALLOWED.issuperset(raw):
-        raise _RowProblem("unknown field " + ", ".join(sorted(map(str, set(raw) - _ALLOWED))))
+        raise RowProblem("unknown field " + ", ".join(sorted(map(str, set(raw) - _ALLOWED))))
     external_id, campaign_id, center_id, guest_id = map(raw.__getitem__, _IDENTIFIERS)
     # Checked together, and each again on its own only when one is not a plain valid id.
     if not (
@@ -254,12 +264,12 @@ def parse_message(raw: Mapping[str, Any], now: datetime | None = None) -> Parsed
         and _is_plain_id(guest_id)
     ):
         for key in _IDENTIFIERS:
-            _identifier(raw, key)
+            identifier(raw, key)
     outcome = _outcome(raw["outcome"])
     sent_at = parse_instant(raw["sentAt"], "sentAt")
     reported = raw.get("reportedAt")
     reported_at = sent_at if reported is None else parse_instant(reported, "reportedAt")
-    _check_times(sent_at, reported_at, now or datetime.now(UTC))
+    check_times(sent_at, reported_at, now or datetime.now(UTC), "sentAt")
     return ParsedMessage(
         external_id,
         campaign_id,
@@ -301,9 +311,9 @@ async def _validate(
     for index, raw in enumerate(rows):
         try:
             if type(raw) is not dict and not isinstance(raw, Mapping):
-                raise _RowProblem("a message must be an object")
+                raise RowProblem("a message must be an object")
             parsed.append((index, parse_message(raw, now)))
-        except _RowProblem as problem:
+        except RowProblem as problem:
             errors.append(RowError(index, str(problem)))
 
     campaign_ids = {m.campaign_id for _, m in parsed}
@@ -764,23 +774,24 @@ async def record_messages(
         return await _record(rows, scope, actor)
     except ProductError as refusal:
         if refusal.code in ("INVALID_MESSAGES", "BATCH_TOO_LARGE"):
-            await _audit_rejection(rows, scope, actor, refusal)
+            await audit_rejection(len(rows), scope.organization_id, actor, refusal)
         raise
 
 
-async def _audit_rejection(
-    rows: Sequence[Mapping[str, Any]], scope: WriteScope, actor: str, refusal: ProductError
+async def audit_rejection(
+    received: int, organization_id: str | None, actor: str, refusal: ProductError
 ) -> None:
+    """Record a refused batch in the audit trail (messages and credit transactions alike)."""
     try:
         await IngestBatch.create(
-            organization_id=scope.organization_id,
+            organization_id=organization_id,
             actor=actor,
             action="REJECTED",
-            received=len(rows),
+            received=received,
             inserted=0,
             updated=0,
             unchanged=0,
-            rejected=len(refusal.errors) if isinstance(refusal, BatchRejected) else len(rows),
+            rejected=len(refusal.errors) if isinstance(refusal, BatchRejected) else received,
         )
     except Exception:  # the refusal is the answer; a failed audit write must not replace it
         logger.exception("recording a rejected batch in the audit trail failed")

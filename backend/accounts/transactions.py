@@ -14,11 +14,9 @@ writer), so what a batch reads of stored rows holds until it commits.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,16 +24,22 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from backend.bounds import (
-    CREDIT_PLACES,
-    EARLIEST_SENT_AT,
     MAX_CREDITS_PER_TRANSACTION,
-    MAX_ID_LENGTH,
-    latest_reported_at,
-    latest_sent_at,
 )
 from backend.enums import CreditTransactionKind
 from backend.errors import ProductError
-from backend.ledger import BatchRejected, IngestResult, RowError, parse_instant, shown
+from backend.ledger import (
+    BatchRejected,
+    IngestResult,
+    RowError,
+    RowProblem,
+    audit_rejection,
+    check_times,
+    decimal_text_to_e4,
+    identifier,
+    parse_instant,
+    shown,
+)
 from backend.models import CreditSource, CreditTransaction, IngestBatch, Organization
 
 logger = logging.getLogger(__name__)
@@ -47,13 +51,6 @@ MAX_NOTE_LENGTH = 1_000
 REQUIRED_FIELDS = ("externalId", "creditSourceId", "kind", "credits", "occurredAt")
 OPTIONAL_FIELDS = ("note", "reportedAt")
 _ALLOWED = frozenset({*REQUIRED_FIELDS, *OPTIONAL_FIELDS})
-_SCALE = 10**CREDIT_PLACES
-_MAX_E4 = int(MAX_CREDITS_PER_TRANSACTION) * _SCALE
-_MAX_WHOLE_DIGITS = len(str(int(MAX_CREDITS_PER_TRANSACTION)))
-# The message ledger's text form with an optional leading minus: ASCII digits, an optional
-# point and at most four places; no plus sign, exponent, spaces or underscores.
-_SIGNED_CREDITS = re.compile(r"(-?)([0-9]+)(?:\.([0-9]{1,4}))?", re.ASCII)
-_CREDITS_FORM = 'a string of digits such as "12.5" or "-3"'
 # Any constant shared by every process: the first key of PostgreSQL's two-key advisory lock.
 _LOCK_CLASS = 17_001
 
@@ -62,10 +59,6 @@ class TransactionsRejected(BatchRejected):
     """Nothing was stored; every bad row is named (`extensions.rows` in the API)."""
 
     code = "INVALID_TRANSACTIONS"
-
-
-class _RowProblem(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -81,36 +74,12 @@ class ParsedTransaction:
 
 def signed_credits_to_e4(value: Any) -> int:
     """Signed credits in ten-thousandths, exactly, from a decimal string within the bounds."""
-    if type(value) is not str:
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            raise _RowProblem(
-                f"credits {shown(value)} is a JSON number: send {_CREDITS_FORM} "
-                "(a number may already have lost precision)"
-            )
-        raise _RowProblem(f"credits must be {_CREDITS_FORM}, not {shown(value)}")
-    match = _SIGNED_CREDITS.fullmatch(value)
-    if match is None:
-        if re.fullmatch(r"-?[0-9]+\.[0-9]{5,}", value, re.ASCII):
-            raise _RowProblem(
-                f"credits {shown(value)} has more than {CREDIT_PLACES} decimal places"
-            )
-        raise _RowProblem(f"credits {shown(value)} is not {_CREDITS_FORM}")
-    sign: str = match.group(1)
-    whole: str = match.group(2)
-    places: str = match.group(3) or ""
-    # Compared by length first: int() of thousands of digits is slow and, past 4,300, refused.
-    digits = whole.lstrip("0")
-    scaled: int = (
-        int(digits or "0") * _SCALE + int(places.ljust(CREDIT_PLACES, "0"))
-        if len(digits) <= _MAX_WHOLE_DIGITS
-        else _MAX_E4 + 1
+    return decimal_text_to_e4(
+        value,
+        signed=True,
+        most=MAX_CREDITS_PER_TRANSACTION,
+        exceeded="the most a transaction may move ({most} either way)",
     )
-    if scaled > _MAX_E4:
-        raise _RowProblem(
-            f"credits {shown(value)} exceed the most a transaction may move "
-            f"({int(MAX_CREDITS_PER_TRANSACTION):,} either way)"
-        )
-    return -scaled if sign else scaled
 
 
 def _kind(value: Any) -> CreditTransactionKind:
@@ -120,41 +89,29 @@ def _kind(value: Any) -> CreditTransactionKind:
         return CreditTransactionKind(value)
     except ValueError:
         allowed = ", ".join(k.value for k in CreditTransactionKind)
-        raise _RowProblem(f"kind {shown(value)} is not one of {allowed}") from None
+        raise RowProblem(f"kind {shown(value)} is not one of {allowed}") from None
 
 
 def _check_sign(kind: CreditTransactionKind, credits_e4: int, raw: Any) -> None:
     if kind in (CreditTransactionKind.PURCHASE, CreditTransactionKind.GRANT) and credits_e4 <= 0:
-        raise _RowProblem(f"credits {shown(raw)} of a {kind.value} must be more than 0")
+        raise RowProblem(f"credits {shown(raw)} of a {kind.value} must be more than 0")
     if kind is CreditTransactionKind.EXPIRY and credits_e4 >= 0:
-        raise _RowProblem(
+        raise RowProblem(
             f"credits {shown(raw)} of an EXPIRY must be less than 0 (lapsed credits go out)"
         )
     if kind is CreditTransactionKind.ADJUSTMENT and credits_e4 == 0:
-        raise _RowProblem("credits of an ADJUSTMENT must not be 0")
-
-
-def _identifier(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key)
-    if not isinstance(value, str):
-        raise _RowProblem(f"{key} must be a string, not {shown(value)}")
-    if not (0 < len(value) <= MAX_ID_LENGTH and value.isprintable() and not value.isspace()):
-        raise _RowProblem(
-            f"{key} {shown(value)} must be 1 to {MAX_ID_LENGTH} printable characters "
-            "(no control characters)"
-        )
-    return value
+        raise RowProblem("credits of an ADJUSTMENT must not be 0")
 
 
 def _note(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _RowProblem(f"note must be a string, not {shown(value)}")
+        raise RowProblem(f"note must be a string, not {shown(value)}")
     if len(value) > MAX_NOTE_LENGTH:
-        raise _RowProblem(f"note is longer than {MAX_NOTE_LENGTH:,} characters")
+        raise RowProblem(f"note is longer than {MAX_NOTE_LENGTH:,} characters")
     if not value.replace("\n", "").replace("\t", "").isprintable():
-        raise _RowProblem("note holds control characters (only line breaks and tabs may)")
+        raise RowProblem("note holds control characters (only line breaks and tabs may)")
     return value
 
 
@@ -162,30 +119,19 @@ def parse_transaction(raw: Mapping[str, Any], now: datetime | None = None) -> Pa
     """One transaction checked against every bound (§9); `now` is the batch's."""
     missing = [key for key in REQUIRED_FIELDS if raw.get(key) is None]
     if missing:
-        raise _RowProblem("missing " + ", ".join(missing))
+        raise RowProblem("missing " + ", ".join(missing))
     if not _ALLOWED.issuperset(raw):
-        raise _RowProblem("unknown field " + ", ".join(sorted(map(str, set(raw) - _ALLOWED))))
-    external_id = _identifier(raw, "externalId")
-    credit_source_id = _identifier(raw, "creditSourceId")
+        raise RowProblem("unknown field " + ", ".join(sorted(map(str, set(raw) - _ALLOWED))))
+    external_id = identifier(raw, "externalId")
+    credit_source_id = identifier(raw, "creditSourceId")
     kind = _kind(raw["kind"])
     credits_e4 = signed_credits_to_e4(raw["credits"])
     _check_sign(kind, credits_e4, raw["credits"])
     occurred_at = parse_instant(raw["occurredAt"], "occurredAt")
     reported = raw.get("reportedAt")
     reported_at = occurred_at if reported is None else parse_instant(reported, "reportedAt")
-    now = now or datetime.now(UTC)
-    if occurred_at < EARLIEST_SENT_AT:
-        raise _RowProblem(f"occurredAt {occurred_at.isoformat()} is before 2000-01-01")
-    if occurred_at > latest_sent_at(now):
-        raise _RowProblem(f"occurredAt {occurred_at.isoformat()} is more than a day in the future")
-    if reported is None:  # as for messages: a future-dated row without one is not frozen
-        pass
-    elif reported_at < occurred_at:
-        raise _RowProblem(f"reportedAt {reported_at.isoformat()} is before occurredAt")
-    elif reported_at > latest_reported_at(now):
-        raise _RowProblem(
-            f"reportedAt {reported_at.isoformat()} is more than 5 minutes in the future"
-        )
+    # A future-dated row without a reportedAt is not frozen by it, as for messages.
+    check_times(occurred_at, reported_at, now or datetime.now(UTC), "occurredAt")
     return ParsedTransaction(
         external_id,
         credit_source_id,
@@ -224,7 +170,7 @@ async def _validate(
     for index, raw in enumerate(rows):
         try:
             if not isinstance(raw, Mapping):
-                raise _RowProblem("a transaction must be an object")
+                raise RowProblem("a transaction must be an object")
             parsed.append((index, parse_transaction(raw, now)))
         except ValueError as problem:
             errors.append(RowError(index, str(problem)))
@@ -274,26 +220,8 @@ async def record_transactions(
         return await _record(rows, organization_id, actor)
     except ProductError as refusal:
         if refusal.code in (TransactionsRejected.code, "BATCH_TOO_LARGE"):
-            await _audit_rejection(rows, organization_id, actor, refusal)
+            await audit_rejection(len(rows), organization_id, actor, refusal)
         raise
-
-
-async def _audit_rejection(
-    rows: Sequence[Any], organization_id: str | None, actor: str, refusal: ProductError
-) -> None:
-    try:
-        await IngestBatch.create(
-            organization_id=organization_id,
-            actor=actor,
-            action="REJECTED",
-            received=len(rows),
-            inserted=0,
-            updated=0,
-            unchanged=0,
-            rejected=len(refusal.errors) if isinstance(refusal, BatchRejected) else len(rows),
-        )
-    except Exception:  # the refusal is the answer; a failed audit write must not replace it
-        logger.exception("recording a rejected transaction batch in the audit trail failed")
 
 
 async def _record(rows: Sequence[Any], organization_id: str | None, actor: str) -> IngestResult:
