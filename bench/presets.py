@@ -1,5 +1,5 @@
 """Dataset shapes of the benchmark: `tiny` for smoke tests, `small` for CI and SQLite, `large`
-for a big chain (the issue's 10M messages over 13 months)."""
+for a big chain (10M messages over 13 months)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ def _check(met: bool) -> str:
 
 
 def targets(result: RunResult) -> list[tuple[str, str, str]]:
-    """(target, measured, verdict) for every target of issue 4 that this run can judge."""
+    """(target, measured, verdict) for every scale target that this run can judge."""
     by_key = {op.key: op for op in result.ops}
     rows: list[tuple[str, str, str]] = []
     org = by_key.get("report-org")
