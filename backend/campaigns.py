@@ -170,14 +170,16 @@ def _compare(order: CampaignOrderSpec, a: tuple[Any, str], b: tuple[Any, str]) -
     return (a[1] > b[1]) - (a[1] < b[1])
 
 
-def _page_size(first: int | None) -> int:
+def page_size(first: int | None, items: str = "campaigns") -> int:
+    """A page's size from `first` (default DEFAULT_PAGE_SIZE), or the coded refusal; every
+    paged list of the API shares these bounds."""
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0:
         raise ProductError("`first` must not be negative.", code="INVALID_PAGE_SIZE")
     if first > MAX_PAGE_SIZE:
         raise ProductError(
-            f"`first` is {first}; a page holds at most {MAX_PAGE_SIZE} campaigns.",
+            f"`first` is {first}; a page holds at most {MAX_PAGE_SIZE} {items}.",
             code="PAGE_SIZE_TOO_LARGE",
         )
     return first
@@ -196,7 +198,7 @@ async def campaign_report(
     reader: Principal,
 ) -> CampaignPage:
     """The page after `after`, a cursor that `sealer` sealed for `reader`'s scope and `order`."""
-    size = _page_size(first)
+    size = page_size(first)
     numeric = order.key in _NUMERIC_KEYS
     cursors = PageCursors.of(sealer, reader, order.key.value, order.descending, numeric=numeric)
     position = cursors.decode(after) if after else None

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import orjson
 from tortoise.expressions import Q
 
-from backend.campaigns import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from backend.campaigns import page_size
 from backend.cursors import CursorSealer
 from backend.days import date_of, day_number
 from backend.enums import CreditTransactionKind
@@ -77,20 +77,6 @@ class _Cursors:
         return position[0], position[1], position[2]
 
 
-def _page_size(first: int | None) -> int:
-    """As the campaign report's pages (backend/campaigns.py), with the same codes."""
-    if first is None:
-        return DEFAULT_PAGE_SIZE
-    if first < 0:
-        raise ProductError("`first` must not be negative.", code="INVALID_PAGE_SIZE")
-    if first > MAX_PAGE_SIZE:
-        raise ProductError(
-            f"`first` is {first}; a page holds at most {MAX_PAGE_SIZE} transactions.",
-            code="PAGE_SIZE_TOO_LARGE",
-        )
-    return first
-
-
 async def transaction_page(
     organization_id: str,
     credit_source_id: str,
@@ -100,7 +86,7 @@ async def transaction_page(
     sealer: CursorSealer,
 ) -> TransactionPage:
     """The account's transactions in the window (business dates), newest first."""
-    size = _page_size(first)
+    size = page_size(first, "transactions")
     cursors = _Cursors(sealer, organization_id, credit_source_id)
     query = CreditTransaction.filter(
         organization_id=organization_id, credit_source_id=credit_source_id

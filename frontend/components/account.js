@@ -3,7 +3,7 @@
 // each channel consumed, closing) with its CSV, the transactions of those dates page by page,
 // and the account's alerts with their last deliveries.
 
-import { ApiError, graphql } from "../api.js";
+import { graphql } from "../api.js";
 import {
   ALERT_KINDS,
   TRANSACTION_KINDS,
@@ -24,12 +24,16 @@ import {
 import { MAX_WINDOW_DAYS } from "../lib/limits.js";
 import { formatDecimal, formatInt, plainDecimal } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
-import { DRILLDOWN_RANGE, apiProblem, fixOf, rangeProblems } from "../lib/problems.js";
+import { DRILLDOWN_RANGE, rangeProblems } from "../lib/problems.js";
 import { organizationToday, rangeSlug, windowOf } from "../lib/scope.js";
 import { QUERY_CREDIT_ACCOUNT } from "../queries.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
 import { notForScope } from "./balances.js";
-import { handleProblemActions, problemState } from "./problem-state.js";
+import {
+  handleProblemActions,
+  linkProblemState,
+  requestProblemState,
+} from "./problem-state.js";
 import { skeletonTable, skeletonTiles } from "./skeleton.js";
 
 const PAGE_SIZE = 25;
@@ -346,18 +350,14 @@ class Account extends HTMLElement {
   }
 
   #linkProblemState() {
-    return problemState({
-      title: "This link cannot be shown as it is.",
-      details: this.#problems.map((p) => p.message),
-      actions: [{ label: "Show a valid statement instead", patch: fixOf(this.#problems) }],
-    });
+    return linkProblemState(this.#problems, "statement");
   }
 
   #errorState() {
-    const error = this.#error;
-    const message = error instanceof ApiError ? error.message : String(error);
-    const { retry, actions } = apiProblem(error, { keys: DRILLDOWN_RANGE, reset: RESET });
-    return problemState({ title: "This account could not be loaded.", message, retry, actions });
+    return requestProblemState(this.#error, "This account could not be loaded.", {
+      keys: DRILLDOWN_RANGE,
+      reset: RESET,
+    });
   }
 
   #export() {

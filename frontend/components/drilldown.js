@@ -3,14 +3,14 @@
 // and a date range of its own (`drange`/`dfrom`/`dto`, starting from the report's). Long
 // windows read by week or by month (`group`), each period's numbers asked of the API.
 
-import { ApiError, graphql } from "../api.js";
+import { graphql } from "../api.js";
 import { chartHeight, centerChart, periodChart } from "../lib/charts.js";
 import { downloadCsv, exportRows, slug, toCsv } from "../lib/csv.js";
 import { GROUPINGS, autoGrouping, daysIn, describeRange, periodsOf } from "../lib/dates.js";
 import { formatInt, label } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
 import { PHONE } from "../lib/media.js";
-import { DRILLDOWN_RANGE, apiProblem, drilldownLinkProblems, fixOf } from "../lib/problems.js";
+import { DRILLDOWN_RANGE, drilldownLinkProblems } from "../lib/problems.js";
 import {
   exportFacts,
   organizationToday,
@@ -23,7 +23,11 @@ import {
 import { PERIODS_PER_REQUEST, queryCampaignBreakdown, queryCampaignPeriods } from "../queries.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
 import { NUMBER_COLUMNS, breakdownCsv, breakdownTable, showNumber } from "./breakdown-table.js";
-import { handleProblemActions, problemState } from "./problem-state.js";
+import {
+  handleProblemActions,
+  linkProblemState,
+  requestProblemState,
+} from "./problem-state.js";
 import { skeletonTable, skeletonTiles } from "./skeleton.js";
 
 const KINDS = {
@@ -355,18 +359,14 @@ class Drilldown extends HTMLElement {
   }
 
   #linkProblemState() {
-    return problemState({
-      title: "This link cannot be shown as it is.",
-      details: this.#problems.map((p) => p.message),
-      actions: [{ label: "Show a valid breakdown instead", patch: fixOf(this.#problems) }],
-    });
+    return linkProblemState(this.#problems, "breakdown");
   }
 
   #errorState() {
-    const error = this.#error;
-    const message = error instanceof ApiError ? error.message : String(error);
-    const { retry, actions } = apiProblem(error, { keys: DRILLDOWN_RANGE, reset: RESET });
-    return problemState({ title: "This breakdown could not be loaded.", message, retry, actions });
+    return requestProblemState(this.#error, "This breakdown could not be loaded.", {
+      keys: DRILLDOWN_RANGE,
+      reset: RESET,
+    });
   }
 
   #zoneName = (zoneId) =>

@@ -1,7 +1,9 @@
 // A view's "this cannot be shown" box: what went wrong, and buttons to views that work. Each
 // fix button carries its URL patch (`data-patch`); Retry appears only when asking again may work.
 
+import { ApiError } from "../api.js";
 import { html } from "../lib/html.js";
+import { apiProblem, fixOf } from "../lib/problems.js";
 import { NAVIGATE } from "../router.js";
 
 /** `{title, message, details: [text], actions: [{label, patch}], retry}` */
@@ -18,6 +20,22 @@ export function problemState({ title, message = "", details = [], actions = [], 
       ${retry ? html`<button type="button" class="button" data-action="retry">Retry</button>` : ""}
     </div>
   </div>`;
+}
+
+/** A link whose parameters cannot be shown: each problem, and one fix leading to `what`. */
+export function linkProblemState(problems, what) {
+  return problemState({
+    title: "This link cannot be shown as it is.",
+    details: problems.map((p) => p.message),
+    actions: [{ label: `Show a valid ${what} instead`, patch: fixOf(problems) }],
+  });
+}
+
+/** A failed request: its message, the fixes `apiProblem` finds ({keys, reset}), Retry if it may work. */
+export function requestProblemState(error, title, fixes) {
+  const message = error instanceof ApiError ? error.message : String(error);
+  const { retry, actions } = apiProblem(error, fixes);
+  return problemState({ title, message, retry, actions });
 }
 
 /**

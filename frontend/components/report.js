@@ -7,7 +7,7 @@ import { downloadCsv, exportRows, toCsv } from "../lib/csv.js";
 import { describeRange } from "../lib/dates.js";
 import { formatDecimal, formatInt, plainDecimal } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
-import { REPORT_RANGE, apiProblem, fixOf, reportLinkProblems } from "../lib/problems.js";
+import { REPORT_RANGE, reportLinkProblems } from "../lib/problems.js";
 import {
   exportFacts,
   organizationToday,
@@ -21,7 +21,12 @@ import { QUERY_CAMPAIGN_REPORT } from "../queries.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
 import { CAMPAIGN_COLUMNS, firstDirection } from "./campaign-table.js";
 import { PAGE_SIZES } from "./pager.js";
-import { handleProblemActions, problemState } from "./problem-state.js";
+import {
+  handleProblemActions,
+  linkProblemState,
+  problemState,
+  requestProblemState,
+} from "./problem-state.js";
 import { skeletonTable, skeletonTiles } from "./skeleton.js";
 import { clearFilters, filterSummary, refine } from "./report-filters.js";
 
@@ -260,11 +265,7 @@ class Report extends HTMLElement {
   }
 
   #linkProblemState() {
-    return problemState({
-      title: "This link cannot be shown as it is.",
-      details: this.#problems.map((p) => p.message),
-      actions: [{ label: "Show a valid report instead", patch: fixOf(this.#problems) }],
-    });
+    return linkProblemState(this.#problems, "report");
   }
 
   #errorState() {
@@ -279,8 +280,7 @@ class Report extends HTMLElement {
         actions: [{ label: `Show ${own.name}`, patch: { zone: "", center: "", after: "" } }],
       });
     }
-    const { retry, actions } = apiProblem(error, { keys: REPORT_RANGE, reset: RESET });
-    return problemState({ title, message, retry, actions });
+    return requestProblemState(error, title, { keys: REPORT_RANGE, reset: RESET });
   }
 
   #emptyState() {
