@@ -92,6 +92,8 @@ class Campaign(Model):
     )
     credit_source_id: str
     status = fields.CharEnumField(CampaignStatus, max_length=16)
+    # The message text of an SMS or WhatsApp campaign, analysed for encoding and segments.
+    template = fields.TextField(null=True)
     # Raised by every ingest that changes one of the campaign's messages, in that ingest's
     # transaction: the in-memory usage index (backend/usage_index.py) rebuilds a campaign whose
     # version differs from the one it was built at.
@@ -277,6 +279,9 @@ class User(Model):
     zone_id = fields.CharField(max_length=ID_LENGTH, null=True)
     center_id = fields.CharField(max_length=ID_LENGTH, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # An organization-level administrator may record credit transactions and manage alerts
+    # from the web app (`user create --admin`).
+    is_admin = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "app_user"
