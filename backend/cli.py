@@ -257,7 +257,8 @@ def _parser() -> argparse.ArgumentParser:
         help="create a user with a scope",
         description="Create a web app user who sees an organization, or one zone or center "
         "of it. The password is asked for twice on the terminal, or read from the first "
-        "line of standard input with --password-stdin.",
+        "line of standard input with --password-stdin. An --admin user of the whole "
+        "organization also records credit transactions and manages alerts in the app.",
     )
     _database_options(user_create)
     user_create.add_argument("--email", required=True, help="the user's email: the sign-in name")
@@ -267,6 +268,12 @@ def _parser() -> argparse.ArgumentParser:
     user_scope = user_create.add_mutually_exclusive_group()
     user_scope.add_argument("--zone", help="limit the user to this zone of the organization")
     user_scope.add_argument("--center", help="limit the user to this center of the organization")
+    user_create.add_argument(
+        "--admin",
+        action="store_true",
+        help="let the user record credit transactions and manage alerts in the app "
+        "(organization-level users only: not with --zone or --center)",
+    )
     user_create.add_argument(
         "--password-stdin",
         action="store_true",
@@ -792,11 +799,26 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
+def _check_admin_scope(args: argparse.Namespace) -> None:
+    from backend.errors import ProductError
+    from backend.users import check_admin_scope
+
+    try:
+        check_admin_scope(args.zone, args.center)
+    except ProductError as error:
+        raise SystemExit(f"credit-report: error: {error}") from None
+
+
 async def _create_user(args: argparse.Namespace, password: str) -> None:
     from backend.users import create_user
 
-    user = await create_user(args.email, password, args.organization, args.zone, args.center)
-    print(f"Created user {user.email}.")
+    user = await create_user(
+        args.email, password, args.organization, args.zone, args.center, admin=args.admin
+    )
+    if user.is_admin:
+        print(f"Created user {user.email}, an administrator of the credit accounts.")
+    else:
+        print(f"Created user {user.email}.")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -846,6 +868,8 @@ def _main(argv: Sequence[str] | None) -> None:
     elif args.command == "messages":
         work = lambda: _void_messages(args)  # noqa: E731
     elif args.command == "user":
+        if args.admin:
+            _check_admin_scope(args)  # before the password is asked for
         password = _read_password(args.password_stdin)
         work = lambda: _create_user(args, password)  # noqa: E731
     elif args.command == "webhook-secret":

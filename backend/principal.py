@@ -15,6 +15,12 @@ class Principal:
     can_write: bool = False
     # Who it is, for the audit trail: `token:12` or `user:3`.
     actor: str = ""
+    # A web app administrator (`user create --admin`): may record credit transactions and
+    # manage alerts, never messages, which only integrators' write tokens record.
+    account_admin: bool = False
+    # Signed in with the session cookie, which a browser attaches by itself: a change made
+    # with it must also come from the app's own pages (backend/security.py `same_origin`).
+    via_cookie: bool = False
 
     @property
     def kind(self) -> str:
@@ -23,3 +29,9 @@ class Principal:
         if self.zone_id is not None:
             return "ZONE"
         return "ORGANIZATION"
+
+    @property
+    def can_manage_accounts(self) -> bool:
+        """Whether it may record credit transactions and manage alerts (§9): accounts are
+        organization-level, so only an organization scope ever may."""
+        return self.kind == "ORGANIZATION" and (self.can_write or self.account_admin)

@@ -16,7 +16,8 @@ One pure ASGI middleware (not `BaseHTTPMiddleware`, which buffers and re-wraps e
 
 CORS is off: a browser on another origin can neither read a response nor send a non-simple
 request. Deployments that need it list origins in `CREDIT_REPORT_CORS_ORIGINS` (comma-separated),
-and only those origins are allowed.
+and only those origins are allowed. Changes made with the session cookie also check
+`same_origin`, so they never rest on the cookie's SameSite attribute alone.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ import logging
 import os
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api.errors import is_outage
@@ -41,6 +44,7 @@ __all__ = [
     "SecurityMiddleware",
     "cors_origins",
     "error_body",
+    "same_origin",
     "with_cors",
 ]
 
@@ -213,3 +217,21 @@ def with_cors(app: ASGIApp, origins: list[str]) -> ASGIApp:
         allow_credentials=False,
         max_age=600,
     )
+
+
+def same_origin(connection: HTTPConnection) -> bool:
+    """Whether a browser sent this request from this app's own pages.
+
+    `Sec-Fetch-Site`, which the browser sets and no page can change, decides when present
+    (browsers send it to HTTPS sites and to localhost). Otherwise `Origin`, which browsers send
+    with every POST, must name the host the request was sent to. A request with neither comes
+    from no page of this app, so it is not trusted with what a cookie alone would allow.
+    """
+    fetch_site = connection.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = connection.headers.get("origin", "")
+    host = connection.headers.get("host", "")
+    if not origin or origin == "null" or not host:
+        return False
+    return urlsplit(origin).netloc.lower() == host.lower()

@@ -113,4 +113,6 @@ async def principal_for_session(request: HTTPConnection) -> Principal | None:
         center_id=user.center_id,
         can_write=False,
         actor=f"user:{user.id}",
+        account_admin=user.is_admin,
+        via_cookie=True,
     )

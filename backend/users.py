@@ -1,4 +1,5 @@
-"""Web app users: creation with a scope, and password checks (argon2id via argon2-cffi)."""
+"""Web app users: creation with a scope (and, for administrators, the right to manage credit
+accounts), and password checks (argon2id via argon2-cffi)."""
 
 from __future__ import annotations
 
@@ -44,16 +45,34 @@ def _validate(email: str, password: str) -> None:
         )
 
 
+def check_admin_scope(zone_id: str | None, center_id: str | None) -> None:
+    """Refuse an administrator limited to a zone or center (see `create_user`)."""
+    if zone_id is not None or center_id is not None:
+        raise ProductError(
+            "An administrator manages the organization's credit accounts: give no zone or "
+            "center with --admin.",
+            code="INVALID_SCOPE",
+        )
+
+
 async def create_user(
     email: str,
     password: str,
     organization_id: str,
     zone_id: str | None,
     center_id: str | None,
+    *,
+    admin: bool = False,
 ) -> User:
-    """Store a user who sees the organization, or one zone or center of it, like a token."""
+    """Store a user who sees the organization, or one zone or center of it, like a token.
+
+    An `admin` also records credit transactions and manages alerts in the app; accounts are
+    kept for the whole organization, so only an organization-level user can be one.
+    """
     email = normalize_email(email)
     _validate(email, password)
+    if admin:
+        check_admin_scope(zone_id, center_id)
     await validate_scope(organization_id, zone_id, center_id)
     if await User.exists(email=email):
         raise ProductError(f"A user with email {email!r} already exists.", code="USER_EXISTS")
@@ -66,6 +85,7 @@ async def create_user(
             organization_id=organization_id,
             zone_id=zone_id,
             center_id=center_id,
+            is_admin=admin,
         )
     except IntegrityError:  # created concurrently since the check above
         raise ProductError(

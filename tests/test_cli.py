@@ -174,3 +174,53 @@ def test_seed_demo_creates_a_realistic_organization(database_url: str) -> None:
 def test_export_schema_prints_schema_graphql() -> None:
     result = subprocess.run([*CLI, "export-schema"], capture_output=True, text=True, check=True)
     assert result.stdout == (Path(__file__).parent.parent / "schema.graphql").read_text()
+
+
+def _admin_flags(database_url: str) -> dict[str, bool]:
+    async def read() -> dict[str, bool]:
+        from backend.models import User
+
+        await open_database(database_url)
+        try:
+            return {u.email: u.is_admin for u in await User.all()}
+        finally:
+            await close_database()
+
+    return asyncio.run(read())
+
+
+def test_user_create_admin_makes_an_organization_administrator(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "base.json"
+    path.write_text(json.dumps(hierarchy()))
+    assert run("import", str(path), database_url=database_url).returncode == 0
+    create = ("user", "create", "--organization", ORG, "--password-stdin")
+    admin = run(
+        *create, "--email", "boss@example.com", "--admin", database_url=database_url,
+        stdin="boss-password\n",
+    )  # fmt: skip
+    assert admin.returncode == 0, admin.stderr
+    assert "administrator" in admin.stdout
+    plain = run(
+        *create, "--email", "clerk@example.com", database_url=database_url,
+        stdin="clerk-password\n",
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    # An administrator is organization-level: refused with one line before any password is
+    # read (standard input is empty here), and nobody is stored.
+    for scope in (("--zone", "zone-w"), ("--center", "c-pune")):
+        refused = run(
+            *create, "--email", "west@example.com", "--admin", *scope,
+            database_url=database_url, stdin="",
+        )  # fmt: skip
+        assert refused.returncode != 0
+        assert refused.stderr.strip().splitlines() == [
+            "credit-report: error: An administrator manages the organization's credit "
+            "accounts: give no zone or center with --admin."
+        ]
+    assert _admin_flags(database_url) == {"boss@example.com": True, "clerk@example.com": False}
+    shown = subprocess.run(
+        [*CLI, "user", "create", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "--admin" in shown.stdout

@@ -1,5 +1,6 @@
 """Root resolvers of credit accounts (§9): organization principals only, zone and center
-principals get FORBIDDEN from every query and mutation; writing needs a write token."""
+principals get FORBIDDEN from every query and mutation. Writing needs a write token, or a
+signed-in administrator whose request comes from the app's own pages."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from backend.api.types import Info
 from backend.errors import Forbidden
 from backend.hierarchy import OrgHierarchy
 from backend.principal import Principal
+from backend.security import same_origin
 
 
 def _organization_principal(info: Info) -> Principal:
@@ -48,12 +50,30 @@ async def resolve_credit_account(
     return None if found is None else CreditAccount.of(found)
 
 
+def _account_manager(info: Info, action: str) -> Principal:
+    """The principal, if it may change accounts from where this request comes."""
+    principal = _organization_principal(info)
+    if not principal.can_manage_accounts:
+        if principal.via_cookie:
+            raise Forbidden(
+                f"Only administrators may {action}: users made with "
+                "`credit-report user create --admin`."
+            )
+        raise Forbidden(f"This token can only read; create one with --write to {action}.")
+    request = info.context.request
+    # The browser attaches the cookie to any request for this site: the change must be shown
+    # to come from the app itself, or another page could make it in the user's name.
+    if principal.via_cookie and (request is None or not same_origin(request)):
+        raise Forbidden(
+            f"Sign-in cookies may {action} only from this app's own pages (same origin)."
+        )
+    return principal
+
+
 async def resolve_record_credit_transactions(
     info: Info, transactions: list[CreditTransactionInput]
 ) -> RecordCreditTransactionsResult:
-    principal = _organization_principal(info)
-    if not principal.can_write:
-        raise Forbidden("This token can only read; create one with --write to record transactions.")
+    principal = _account_manager(info, "record transactions")
     result = await record_transactions(
         [t.to_record() for t in transactions],
         organization_id=principal.organization_id,
@@ -68,15 +88,8 @@ async def resolve_record_credit_transactions(
     )
 
 
-def _alert_manager(info: Info) -> Principal:
-    principal = _organization_principal(info)
-    if not principal.can_write:
-        raise Forbidden("This token can only read; create one with --write to manage alerts.")
-    return principal
-
-
 async def resolve_set_credit_alert(info: Info, alert: CreditAlertInput) -> CreditAlert:
-    principal = _alert_manager(info)
+    principal = _account_manager(info, "manage alerts")
     row = await set_alert(
         principal.organization_id,
         alert_id=None if alert.id is None else str(alert.id),
@@ -90,5 +103,5 @@ async def resolve_set_credit_alert(info: Info, alert: CreditAlertInput) -> Credi
 
 
 async def resolve_delete_credit_alert(info: Info, id: strawberry.ID) -> bool:
-    principal = _alert_manager(info)
+    principal = _account_manager(info, "manage alerts")
     return await delete_alert(principal.organization_id, str(id))

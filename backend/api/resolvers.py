@@ -145,6 +145,7 @@ async def resolve_viewer(info: Info) -> Viewer:
         zone=next((z for z in zones if z.id == principal.zone_id), None),
         center=next((c for c in centers if c.id == principal.center_id), None),
         can_write=principal.can_write,
+        can_manage_accounts=principal.can_manage_accounts,
         zones=zones,
         centers=centers,
         credit_sources=sorted(

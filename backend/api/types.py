@@ -236,6 +236,12 @@ class Viewer:
     zone: Zone | None
     center: Center | None
     can_write: bool
+    can_manage_accounts: bool = strawberry.field(
+        description=(
+            "Whether the caller may record credit transactions and manage alerts: an "
+            "organization token created with --write, or a web user created with --admin."
+        )
+    )
     zones: list[Zone] = strawberry.field(description="Zones in scope (to narrow the report).")
     centers: list[Center] = strawberry.field(description="Centers in scope.")
     credit_sources: list[CreditSource] = strawberry.field(
