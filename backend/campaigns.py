@@ -39,6 +39,7 @@ class CampaignRow:
     credit_source_id: str
     credit_source_name: str
     status: CampaignStatus
+    template: str | None = None
 
 
 class SortKey(StrEnum):
@@ -101,7 +102,15 @@ async def _catalog(hierarchy: OrgHierarchy) -> list[CampaignRow]:
         await CreditSource.filter(organization_id=organization_id).values_list("id", "name")
     )
     rows = await Campaign.filter(organization_id=organization_id).values_list(
-        "id", "name", "type", "created_from", "owner_id", "channel", "credit_source_id", "status"
+        "id",
+        "name",
+        "type",
+        "created_from",
+        "owner_id",
+        "channel",
+        "credit_source_id",
+        "status",
+        "template",
     )
     catalog = [
         CampaignRow(
@@ -114,8 +123,19 @@ async def _catalog(hierarchy: OrgHierarchy) -> list[CampaignRow]:
             credit_source_id=source_id,
             credit_source_name=str(sources.get(source_id, "")),
             status=CampaignStatus(status),
+            template=template,
         )
-        for campaign_id, name, kind, created_from, owner_id, channel, source_id, status in rows
+        for (
+            campaign_id,
+            name,
+            kind,
+            created_from,
+            owner_id,
+            channel,
+            source_id,
+            status,
+            template,
+        ) in rows
     ]
     _catalogs.put(organization_id, hierarchy.catalog_version, catalog)
     return catalog

@@ -32,6 +32,7 @@ from backend.accounts.transactions import (
     record_transactions,
 )
 from backend.catalog import advance_catalog_versions
+from backend.costs.templates import check_template_text
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
 from backend.ledger import (
@@ -398,6 +399,7 @@ async def _validate_entities(document: Mapping[str, Any]) -> list[tuple[str, dic
             problems.append(
                 f"{where}: unknown credit source {source_id!r} in organization {org_id!r}"
             )
+        channel = _choice(Channel, record, "channel", where, problems)
         writes.append(
             (
                 "campaign",
@@ -408,15 +410,38 @@ async def _validate_entities(document: Mapping[str, Any]) -> list[tuple[str, dic
                     "type": _choice(CampaignType, record, "type", where, problems),
                     "created_from": created_from,
                     "owner_id": owner_id,
-                    "channel": _choice(Channel, record, "channel", where, problems),
+                    "channel": channel,
                     "credit_source_id": source_id,
                     "status": _choice(CampaignStatus, record, "status", where, problems),
+                    **_template(record, channel, where, problems),
                 },
             )
         )
     if problems:
         raise ImportRejected(problems)
     return writes
+
+
+def _template(
+    record: Mapping[str, Any], channel: Channel | None, where: str, problems: list[str]
+) -> dict[str, str | None]:
+    """The optional `template`: set (or cleared with null) only when the record names it, so a
+    file written before templates existed leaves a stored one alone."""
+    if "template" not in record:
+        return {}
+    template = record["template"]
+    if template is None:
+        return {"template": None}
+    if not isinstance(template, str):
+        problems.append(f"{where}: template must be a string or null")
+        return {}
+    if channel is Channel.EMAIL:
+        problems.append(f"{where}: template is the text of an SMS or WhatsApp campaign")
+    try:
+        check_template_text(template)
+    except ProductError as refused:
+        problems.append(f"{where}: template: {refused}")
+    return {"template": template}
 
 
 _MODELS: dict[str, Any] = {

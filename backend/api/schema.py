@@ -37,6 +37,8 @@ from backend.api.resolvers import (
     resolve_record_messages,
     resolve_viewer,
 )
+from backend.api.template_resolvers import resolve_template_cost
+from backend.api.template_types import TemplateCost
 from backend.api.types import Campaign, CampaignConnection, RecordMessagesResult, Viewer
 
 MAX_ALIASES = 30
@@ -86,6 +88,14 @@ class Query:
         description=(
             "One account, or null when the organization has no such credit source. "
             "Organization scope only: zone and center principals get FORBIDDEN."
+        ),
+    )
+    template_cost: TemplateCost = strawberry.field(
+        resolver=resolve_template_cost,
+        description=(
+            "The SMS analysis of a draft text, before sending: its encoding, length and "
+            "segments, the characters that force UCS_2 and the GSM-7 rewrite that avoids them. "
+            "Only SMS is counted in segments: any other `channel` answers BAD_USER_INPUT."
         ),
     )
 

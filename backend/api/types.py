@@ -12,7 +12,9 @@ import strawberry
 from backend.api.context import Context
 from backend.api.enums import CampaignStatusEnum, CampaignTypeEnum, ChannelEnum, CreatedFromEnum
 from backend.api.inputs import DateRange, window_of
+from backend.api.template_types import TemplateCost
 from backend.campaigns import CampaignRow
+from backend.costs.templates import campaign_template_analysis
 from backend.hierarchy import CenterInfo, Scope
 from backend.reports import DateWindow
 from backend.usage import Usage
@@ -109,6 +111,10 @@ class Campaign:
     targeted_guests: int = strawberry.field(description=_TARGETED)
     processed: int = strawberry.field(description=_PROCESSED)
     credits_consumed: Decimal = strawberry.field(description=_CREDITS)
+    template: str | None = strawberry.field(
+        default=None,
+        description="The message text of an SMS or WhatsApp campaign; null when none is set.",
+    )
     scope: strawberry.Private[Scope]
     window: strawberry.Private[DateWindow | None]
 
@@ -128,12 +134,23 @@ class Campaign:
             ),
             status=row.status,
             **usage_fields(usage),
+            template=row.template,
             scope=scope,
             window=window,
         )
 
     def _window(self, date_range: DateRange | None) -> DateWindow | None:
         return self.window if date_range is None else window_of(date_range)
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description=(
+            "The template's SMS analysis (as `Query.templateCost` gives for a draft): null "
+            "when the campaign has no template or is not an SMS campaign."
+        )
+    )
+    def template_cost(self) -> TemplateCost | None:
+        analysis = campaign_template_analysis(self.template, self.channel)
+        return None if analysis is None else TemplateCost.of(analysis)
 
     @strawberry.field(  # type: ignore[untyped-decorator]
         description=(

@@ -1,0 +1,1 @@
+"""What the product computes to explain credits; no GraphQL, no SQL here."""
