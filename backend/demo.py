@@ -198,6 +198,48 @@ _CAMPAIGNS = [
         300,
     ),
 ]
+# The message text of the SMS and WhatsApp campaigns, as their authors typed them: the birthday
+# SMS's curly apostrophe makes it UCS-2 (3 segments where its GSM-7 rewrite takes 1), the new
+# year SMS is long GSM-7 with extension characters, the Diwali SMS needs UCS-2 for the rupee.
+_TEMPLATES = {
+    "cmp-birthday": (
+        "Happy birthday from Serenity Spas! It\u2019s your month: enjoy 20% off any facial or "
+        "massage until the 30th. Book at serenity.example/bday. Reply STOP to opt out."
+    ),
+    "cmp-noshow": (
+        "We missed you at Serenity Spas Dubai Marina today. Reply 1 to rebook or call 04 555 0199."
+    ),
+    "cmp-diwali": (
+        "This Diwali, glow! Our Diwali glow package: gold facial, foot ritual and head massage "
+        "for \u20b92,499 at Pune Baner and Mumbai Bandra until 12 Nov. Book: serenity.example/d"
+    ),
+    "cmp-newyear": (
+        "New year, new you! Start the year with our Renewal Ritual: a 90-minute massage, a "
+        "detox wrap and a glow facial for \u20ac89 [members \u20ac79]. Valid at every Serenity "
+        "Spas center until 31 Jan; gift cards too {book online or at the desk}. Book at "
+        "serenity.example/new or reply STOP to opt out."
+    ),
+    "cmp-london-spring": (
+        "Spring massage week at Serenity Marylebone \u2013 25% off every massage, 14\u201320 "
+        "April. Limited slots\u2026 book at serenity.example/spring"
+    ),
+    "cmp-feedback": (
+        "Thank you for visiting Serenity Spas today \U0001f33f How was your treatment? Tap to "
+        "rate it from 1 to 5 \u2013 it takes ten seconds."
+    ),
+    "cmp-anniv": (
+        "Happy anniversary \U0001f496 Celebrate with our couples\u2019 massage for two: a "
+        "complimentary glass of bubbly and 15% off this month."
+    ),
+    "cmp-monsoon": (
+        "Monsoon detox week \U0001f327\ufe0f Lymphatic massage, herbal steam and a detox "
+        "smoothie, 1\u20137 July at every South India center."
+    ),
+    "cmp-goa-launch": (
+        "Our Goa Flagship is open \U0001f334 Join us this weekend for a free 20-minute "
+        "foot ritual with any booking."
+    ),
+}
 _GUESTS_PER_CENTER = 4000
 
 
@@ -225,6 +267,7 @@ def hierarchy_document() -> dict[str, Any]:
                 "channel": ch,
                 "creditSourceId": s,
                 "status": st,
+                **({"template": _TEMPLATES[i]} if i in _TEMPLATES else {}),
             }
             for i, n, t, f, o, ch, s, st, _ in _CAMPAIGNS
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from backend import demo
 from backend.costs.gsm_alphabet import BASIC, EXTENSION, LOOK_ALIKES, septets
 from backend.costs.templates import (
     MAX_TEMPLATE_LENGTH,
@@ -175,3 +176,21 @@ def test_a_campaign_has_an_analysis_only_with_an_sms_template() -> None:
     analysis = campaign_template_analysis("Hello", Channel.SMS)
     assert analysis is not None
     assert analysis.segments == 1
+
+
+def test_the_demo_shows_a_rewrite_that_saves_segments_and_a_long_gsm_7_text() -> None:
+    templates = {c["id"]: c.get("template") for c in demo.hierarchy_document()["campaigns"]}
+    birthday = analyze_template(templates["cmp-birthday"])
+    assert birthday.encoding == UCS_2
+    assert [c.code_point for c in birthday.ucs2_characters] == ["U+2019"]
+    assert birthday.gsm7_rewrite_segments is not None
+    assert birthday.gsm7_rewrite_segments < birthday.segments
+    new_year = analyze_template(templates["cmp-newyear"])
+    assert new_year.encoding == GSM_7
+    assert new_year.segments > 1
+    assert any(c in EXTENSION for c in templates["cmp-newyear"])
+    # Email campaigns have no template; every SMS and WhatsApp campaign has one.
+    channels = {c["id"]: c["channel"] for c in demo.hierarchy_document()["campaigns"]}
+    assert {i for i, t in templates.items() if t is not None} == {
+        i for i, channel in channels.items() if channel != "EMAIL"
+    }
