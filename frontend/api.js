@@ -2,10 +2,12 @@
 // API's `code` so views branch on codes, never on wording.
 
 export class ApiError extends Error {
-  constructor(message, code = "NETWORK_ERROR") {
+  constructor(message, code = "NETWORK_ERROR", extensions = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
+    // What the API adds to its code, e.g. the `rows` ({index, reason}) of a refused batch.
+    this.extensions = extensions;
   }
 }
 
@@ -69,7 +71,7 @@ export async function graphql(query, variables = {}) {
     const reference = error.extensions?.requestId
       ? ` (reference ${error.extensions.requestId})`
       : "";
-    throw new ApiError(error.message + reference, code);
+    throw new ApiError(error.message + reference, code, error.extensions ?? {});
   }
   if (!response.ok || !body.data) {
     throw new ApiError(`The server answered ${response.status}.`, "BAD_RESPONSE");

@@ -1,6 +1,7 @@
 // Entry point: register every custom element, then the app takes over <cr-app>.
 
 import { registerAccount } from "./components/account.js";
+import { registerAccountManage } from "./components/account-manage.js";
 import { registerApp } from "./components/app.js";
 import { registerBalances } from "./components/balances.js";
 import { registerCampaignTable } from "./components/campaign-table.js";
@@ -14,6 +15,7 @@ import { registerScrollRegion } from "./components/scroll-region.js";
 import { registerSignIn } from "./components/sign-in.js";
 
 registerScrollRegion();
+registerAccountManage();
 registerDateRange();
 registerChart();
 registerCampaignTable();

@@ -26,6 +26,7 @@ export const QUERY_VIEWER = `
       zones { id name }
       centers { id name zoneId timezone }
       creditSources { id name }
+      canManageAccounts
     }
   }`;
 
@@ -119,3 +120,18 @@ export const QUERY_CREDIT_ACCOUNT = `
       ${ALERT_FIELDS}
     }
   }`;
+
+// Administrators' changes to an account (the view shows the controls when
+// `viewer.canManageAccounts`). One transaction a request: the form records one at a time.
+export const MUTATION_RECORD_CREDIT_TRANSACTION = `
+  mutation RecordCreditTransaction($transaction: CreditTransactionInput!) {
+    recordCreditTransactions(transactions: [$transaction]) { inserted updated unchanged }
+  }`;
+
+export const MUTATION_SET_CREDIT_ALERT = `
+  mutation SetCreditAlert($alert: CreditAlertInput!) {
+    setCreditAlert(alert: $alert) { id kind threshold webhookUrl state }
+  }`;
+
+export const MUTATION_DELETE_CREDIT_ALERT = `
+  mutation DeleteCreditAlert($id: ID!) { deleteCreditAlert(id: $id) }`;

@@ -1,9 +1,11 @@
 // <cr-account>: one credit account (`view=account&account=ID`): its balance and runway, the
 // statement for the chosen dates drawn as a waterfall (opening, what came in and lapsed, what
 // each channel consumed, closing) with its CSV, the transactions of those dates page by page,
-// and the account's alerts with their last deliveries.
+// and the account's alerts with their last deliveries. Administrators also get the controls
+// to record a transaction and to add, change or delete alerts (<cr-account-manage>).
 
 import { graphql } from "../api.js";
+import { ACCOUNT_CHANGED } from "../lib/account-input.js";
 import {
   ALERT_KINDS,
   TRANSACTION_KINDS,
@@ -100,6 +102,7 @@ class Account extends HTMLElement {
           <p class="muted" data-slot="subtitle"></p>
         </header>
         <div class="tiles tiles-3" data-slot="tiles" aria-live="polite"></div>
+        <cr-account-manage hidden></cr-account-manage>
         <h2 class="section-title">Statement</h2>
         <div class="toolbar">
           <cr-date-range label="Statement Dates"></cr-date-range>
@@ -125,6 +128,16 @@ class Account extends HTMLElement {
     const body = this.querySelector("[data-slot=body]");
     handleProblemActions(body, { retry: () => this.#load({ force: true }) });
     this.addEventListener("cr-page", (event) => this.#turnPage(event.detail.direction));
+    // An administrator's change: the balance, statement and alerts are the API's again.
+    this.addEventListener(ACCOUNT_CHANGED, () => this.#load({ force: true }));
+    body.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-alert-action]");
+      const alert = this.#result?.account?.alerts.find((a) => a.id === button?.dataset.alert);
+      if (!alert) return;
+      const manage = this.querySelector("cr-account-manage");
+      if (button.dataset.alertAction === "edit") manage.editAlert(alert);
+      else manage.deleteAlert(alert);
+    });
   }
 
   #navigate(patch, options = {}) {
@@ -193,6 +206,8 @@ class Account extends HTMLElement {
     this.setAttribute("aria-busy", String(this.#loading));
     tiles.classList.toggle("stale", this.#loading);
     exportButton.disabled = true;
+    const manage = this.querySelector("cr-account-manage");
+    manage.hidden = !(this.#viewer.canManageAccounts && this.#result?.account);
     const range = this.#choice().preset === "all-time" ? null : this.#window();
     render(this.querySelector("[data-slot=subtitle]"), html`Statement for ${describeRange(range)}`);
     if (this.#problems.length || this.#error) {
@@ -225,6 +240,12 @@ class Account extends HTMLElement {
     }
     document.title = `${account.creditSource.name} · Balances`;
     render(this.querySelector("[data-slot=title]"), account.creditSource.name);
+    if (!manage.hidden) {
+      manage.context = {
+        creditSource: account.creditSource,
+        timeZone: this.#viewer.organization.timezone,
+      };
+    }
     this.#renderTiles(account);
     exportButton.disabled = this.#loading;
     const { statement } = account;
@@ -325,6 +346,7 @@ class Account extends HTMLElement {
             <span class="status ${alert.state === "FIRING" ? "status-firing" : "status-ok"}">${alert.state === "FIRING" ? "Firing" : "OK"}</span>
             <strong>${ALERT_KINDS[alert.kind] ?? alert.kind} ${formatDecimal(alert.threshold)}</strong>
             <span class="muted">${alert.webhookUrl ? `→ ${alert.webhookUrl}` : "no webhook"}</span>
+            ${this.#viewer.canManageAccounts ? alertActions(alert) : ""}
           </p>
           ${
             alert.deliveries.length
@@ -393,6 +415,17 @@ class Account extends HTMLElement {
     this.querySelector("[data-slot=status]").textContent =
       `Exported the statement (${formatInt(steps.length)} lines).`;
   }
+}
+
+/** An administrator's buttons on one alert, named for screen readers by the alert they act on. */
+function alertActions(alert) {
+  const name = `${ALERT_KINDS[alert.kind] ?? alert.kind} ${formatDecimal(alert.threshold)}`;
+  return html`<span class="alert-actions">
+    <button type="button" class="button button-small" data-alert-action="edit"
+      data-alert="${alert.id}" aria-label="Change the alert ${name}">Change</button>
+    <button type="button" class="button button-small" data-alert-action="delete"
+      data-alert="${alert.id}" aria-label="Delete the alert ${name}">Delete</button>
+  </span>`;
 }
 
 export function registerAccount() {

@@ -4,6 +4,7 @@
 // a link here is told so instead of being shown an error.
 
 import { ApiError, graphql } from "../api.js";
+import { ACCOUNT_CHANGED } from "../lib/account-input.js";
 import { describeBalance, describeRunway } from "../lib/accounts.js";
 import { sparkline } from "../lib/account-charts.js";
 import { addDays } from "../lib/dates.js";
@@ -43,6 +44,18 @@ class Balances extends HTMLElement {
   #loading = false;
   #request = 0;
   #loadedFor = "";
+  // An administrator changed an account in its own view: these cards are stale.
+  #onAccountChanged = () => {
+    this.#loadedFor = "";
+  };
+
+  connectedCallback() {
+    document.addEventListener(ACCOUNT_CHANGED, this.#onAccountChanged);
+  }
+
+  disconnectedCallback() {
+    document.removeEventListener(ACCOUNT_CHANGED, this.#onAccountChanged);
+  }
 
   set viewer(viewer) {
     this.#viewer = viewer;
@@ -73,6 +86,12 @@ class Balances extends HTMLElement {
           <h1 id="balances-title" tabindex="-1">Balances</h1>
           <p class="muted">Every credit account of ${this.#viewer.organization.name}: what is
           left, the last ${BURN_DAYS} days of burn and when it runs out at that pace.</p>
+          ${
+            this.#viewer.canManageAccounts
+              ? html`<p class="muted" data-testid="manage-hint">Open an account to record a
+                  purchase, grant, adjustment or expiry, or to manage its alerts.</p>`
+              : ""
+          }
           <p class="time-note muted" data-slot="time-note"></p>
         </header>
         <p class="muted" data-slot="status" role="status"></p>
