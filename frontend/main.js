@@ -13,6 +13,7 @@ import { registerReport } from "./components/report.js";
 import { registerReportFilters } from "./components/report-filters.js";
 import { registerScrollRegion } from "./components/scroll-region.js";
 import { registerSignIn } from "./components/sign-in.js";
+import { registerTemplateChecker } from "./components/template-checker.js";
 
 registerScrollRegion();
 registerAccountManage();
@@ -26,4 +27,5 @@ registerDrilldown();
 registerBalances();
 registerAccount();
 registerSignIn();
+registerTemplateChecker();
 registerApp();

@@ -135,3 +135,13 @@ export const MUTATION_SET_CREDIT_ALERT = `
 
 export const MUTATION_DELETE_CREDIT_ALERT = `
   mutation DeleteCreditAlert($id: ID!) { deleteCreditAlert(id: $id) }`;
+
+/** The SMS analysis of a draft text (the template checker). */
+export const QUERY_TEMPLATE_COST = `
+  query TemplateCost($text: String!, $channel: Channel!) {
+    templateCost(text: $text, channel: $channel) {
+      encoding characters length segments segmentCapacity segmentLengths
+      ucs2Characters { character codePoint positions gsmReplacement }
+      gsm7Rewrite gsm7RewriteSegments
+    }
+  }`;

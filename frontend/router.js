@@ -8,7 +8,7 @@ export const ROUTE_CHANGED = "cr-route-changed";
 export const NAVIGATE = "cr-navigate";
 
 export const DEFAULTS = Object.freeze({
-  view: "report", // report | centers | dates | balances | account
+  view: "report", // report | centers | dates | balances | account | templates
   range: DEFAULT_PRESET,
   from: "",
   to: "",

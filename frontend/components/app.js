@@ -15,6 +15,7 @@ class App extends HTMLElement {
   #drilldown = null;
   #balances = null;
   #account = null;
+  #templates = null;
 
   connectedCallback() {
     onRouteChange(() => this.update());
@@ -61,6 +62,7 @@ class App extends HTMLElement {
     this.#drilldown = null;
     this.#balances = null;
     this.#account = null;
+    this.#templates = null;
     document.title = "Sign in · Credit consumption";
     render(this, html`<cr-sign-in></cr-sign-in>`);
     this.querySelector("cr-sign-in").notice = notice;
@@ -93,6 +95,7 @@ class App extends HTMLElement {
         ${frameHeader({
           brand: viewer.organization.name,
           balances: viewer.scopeKind === "ORGANIZATION",
+          templates: true,
           account: html`<span class="account-email" title="Sees: ${scopeName}">${this.#user.email}</span>
             <a class="quiet-link" href="/graphql" target="_blank" rel="noopener">API explorer</a>
             <button type="button" class="button button-quiet" data-action="sign-out">Sign out</button>`,
@@ -102,13 +105,15 @@ class App extends HTMLElement {
           <cr-drilldown hidden></cr-drilldown>
           <cr-balances hidden></cr-balances>
           <cr-account hidden></cr-account>
+          <cr-template-checker hidden></cr-template-checker>
         </main>`,
     );
     this.#report = this.querySelector("cr-report");
     this.#drilldown = this.querySelector("cr-drilldown");
     this.#balances = this.querySelector("cr-balances");
     this.#account = this.querySelector("cr-account");
-    for (const view of [this.#report, this.#drilldown, this.#balances, this.#account]) {
+    this.#templates = this.querySelector("cr-template-checker");
+    for (const view of this.#views()) {
       view.viewer = viewer;
     }
     this.querySelector("[data-action=sign-out]").addEventListener("click", async (event) => {
@@ -131,12 +136,18 @@ class App extends HTMLElement {
       dates: this.#drilldown,
       balances: this.#balances,
       account: this.#account,
+      templates: this.#templates,
     };
     const shown = views[state.view] ?? this.#report;
-    for (const view of [this.#report, this.#drilldown, this.#balances, this.#account]) {
+    for (const view of this.#views()) {
       view.hidden = view !== shown;
     }
-    const section = shown === this.#balances || shown === this.#account ? "balances" : "report";
+    const section =
+      shown === this.#templates
+        ? "templates"
+        : shown === this.#balances || shown === this.#account
+          ? "balances"
+          : "report";
     for (const link of this.querySelectorAll(".app-nav a[data-section]")) {
       if (link.dataset.section === section) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
@@ -144,16 +155,20 @@ class App extends HTMLElement {
     shown.state = state;
     if (moveFocus) shown.focusHeading();
   }
+
+  #views() {
+    return [this.#report, this.#drilldown, this.#balances, this.#account, this.#templates];
+  }
 }
 
 /** The page's header: brand, where this is, and the account's links when there is one. */
-function frameHeader({ brand, account = "", balances = false }) {
+function frameHeader({ brand, account = "", balances = false, templates = false }) {
   return html`<header class="app-header">
     <div class="brand">
       <img src="/favicon.svg" alt="" width="28" height="28">
       <span>${brand}</span>
     </div>
-    <nav class="app-nav ${balances ? "with-sections" : ""}" aria-label="Sections">
+    <nav class="app-nav ${balances || templates ? "with-sections" : ""}" aria-label="Sections">
       <span class="nav-section">Marketing</span>
       <span class="nav-arrow" aria-hidden="true">›</span>
       <a href="/" data-internal data-section="report" aria-current="page">Credit consumption</a>
@@ -163,6 +178,7 @@ function frameHeader({ brand, account = "", balances = false }) {
           ? html`<a href="/?view=balances" data-internal data-section="balances">Balances</a>`
           : ""
       }
+      ${templates ? html`<a href="/?view=templates" data-internal data-section="templates">Template checker</a>` : ""}
     </nav>
     <div class="account">${account}</div>
   </header>`;
