@@ -20,13 +20,12 @@ from starlette.staticfiles import StaticFiles
 from backend.accounts.alert_loop import alert_loop
 from backend.api.view import GraphQLView
 from backend.body_timeout import BodyTimeoutMiddleware
-from backend.center_index import center_indexes
 from backend.db import close_database, open_database
+from backend.engine.store import warm_up
 from backend.memory import tune_memory_management
 from backend.security import SecurityMiddleware, cors_origins, with_cors
 from backend.settings import Settings
 from backend.signin_throttle import SignInLimits, SignInThrottle
-from backend.usage_index import warm_up
 from backend.web import graphiql_html
 from backend.web import routes as web_routes
 
@@ -101,7 +100,7 @@ def create_app(
             return
         await open_database(settings.database_url)
         tune_memory_management()
-        # Serving starts at once; a report that arrives first waits for the index it needs.
+        # Serving starts at once; a report that arrives first waits for the arrays it needs.
         warming = asyncio.create_task(warm_up())
         warming.add_done_callback(_report_warm_up_failure)
         try:
@@ -111,7 +110,6 @@ def create_app(
             warming.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await warming
-            await center_indexes().stop()
             await close_database()
 
     graphql = GraphQLView()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -31,17 +31,18 @@ from backend.bounds import (
     latest_sent_at,
 )
 from backend.days import day_number
+from backend.engine.writes import MessagePlace, record_batch
 from backend.enums import CreatedFrom, MessageOutcome
 from backend.errors import ProductError
 from backend.guests import guest_keys, keys_in_order
 from backend.hierarchy import CenterInfo, OrgHierarchy, load_hierarchy
 from backend.models import Campaign, IngestBatch
 from backend.sql import placeholders
-from backend.versions import stamp
+from backend.usage import CREDIT_SCALE
 
 logger = logging.getLogger(__name__)
 
-CREDIT_SCALE: int = 10**CREDIT_PLACES
+
 MAX_BATCH_SIZE = 10_000
 # Rows per INSERT statement: well under SQLite's 32,766 bound parameters (10 per row).
 _ROWS_PER_STATEMENT = 500
@@ -171,13 +172,6 @@ def credits_to_e4(value: Any) -> int:
         most=MAX_CREDITS_PER_MESSAGE,
         exceeded="the most a message may cost ({most})",
     )
-
-
-def e4_to_credits(value: int) -> Decimal:
-    """Exact at any size: no rounding context applies to building a Decimal from digits."""
-    sign = "-" if value < 0 else ""
-    whole, places = divmod(abs(value), CREDIT_SCALE)
-    return Decimal(f"{sign}{whole}.{places:0{CREDIT_PLACES}d}")
 
 
 def parse_instant(value: Any, field: str) -> datetime:
@@ -528,6 +522,8 @@ _PG_UPSERT = (
 # holds uncommitted makes the INSERT wait for that batch, exactly as the upsert would.
 _PG_INSERT_NEW = f"INSERT INTO message ({', '.join(_COLUMNS)}) {_PG_BATCH}"
 _SAVEPOINT = "new_messages"
+# Where `_pg_batch_values` puts the guests' keys (comma-joined).
+_PG_GUEST_KEYS = 7
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -709,6 +705,8 @@ class _Written:
     campaign_ids: set[str]
     # Keys of the batch the upsert left alone: replays, older restatements, or another identity.
     untouched: list[tuple[str, str]]
+    # Where each of the batch's messages lies, for the reporting engine's derived rows.
+    places: list[MessagePlace] = field(default_factory=list)
 
 
 async def _upsert(
@@ -732,6 +730,12 @@ async def _upsert(
             by_org.setdefault(validated.organization_id, []).append(validated)
         for org, org_rows in by_org.items():
             parameters = await _pg_batch_values(connection, org, org_rows)
+            written.places.extend(
+                (row.message.campaign_id, row.message.center_id, key, day_number(row.business_date))
+                for row, key in zip(
+                    org_rows, map(int, parameters[_PG_GUEST_KEYS].split(",")), strict=True
+                )
+            )
             if await _pg_insert_new(connection, parameters):
                 written.changed += len(org_rows)
                 written.inserted += len(org_rows)
@@ -757,6 +761,15 @@ async def _upsert(
         for row in await connection.execute_query_dict(_sqlite_upsert(len(chunk)), flat):
             changed.add((row["organization_id"], row["external_id"]))
     return _Written(
+        places=[
+            (
+                row.message.campaign_id,
+                row.message.center_id,
+                keys[(row.organization_id, row.message.guest_id)],
+                day_number(row.business_date),
+            )
+            for row in rows
+        ],
         changed=len(changed),
         # SQLite runs one writing transaction at a time: what was read before still holds.
         inserted=sum(1 for key in changed if key not in stored),
@@ -842,9 +855,9 @@ async def _record(rows: Sequence[Mapping[str, Any]], scope: WriteScope, actor: s
             )
             if conflicts:
                 raise BatchRejected(conflicts)
-        # Readers of derived data (backend/usage_index.py) rebuild the campaigns whose version
-        # moved; set here, so one that sees the new version also sees the new messages.
-        await stamp(connection, "campaign", "ledger_version", written.campaign_ids)
+        # The reporting engine's derived rows, in this transaction: a reader that sees the
+        # batch's seq sees its rows too.
+        await record_batch(connection, written.places, written.campaign_ids)
         result = IngestResult(
             received=len(rows),
             inserted=written.inserted,

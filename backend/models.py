@@ -15,6 +15,7 @@ from backend.enums import (
     CreditTransactionKind,
     MessageOutcome,
 )
+from backend.versions import fresh_version
 
 # Ids of the business hierarchy are the upstream system's ids (`org-1`, `c-42`), shown as-is.
 ID_LENGTH = 64
@@ -94,10 +95,15 @@ class Campaign(Model):
     status = fields.CharEnumField(CampaignStatus, max_length=16)
     # The message text of an SMS or WhatsApp campaign, analysed for encoding and segments.
     template = fields.TextField(null=True)
-    # Raised by every ingest that changes one of the campaign's messages, in that ingest's
-    # transaction: the in-memory usage index (backend/usage_index.py) rebuilds a campaign whose
-    # version differs from the one it was built at.
-    ledger_version = fields.BigIntField(default=0, db_default=0)
+    # Changed (to a new random value) when the campaign's derived usage is rebuilt rather than
+    # extended (a void): every process then reloads it (backend/engine/). Random from the
+    # start, so a campaign deleted and made again is never taken for the one a process knew.
+    ledger_version = fields.BigIntField(default=fresh_version, db_default=0)
+    # Raised by one in each ingest that changes the campaign's messages, in that ingest's
+    # transaction and under the campaign row's lock, so batches of one campaign take
+    # consecutive numbers in commit order; derived rows carry the number of the batch that
+    # last wrote them, and a process catches up by reading the rows numbered above its own.
+    ledger_seq = fields.BigIntField(default=0, db_default=0)
 
     class Meta:
         table = "campaign"
@@ -450,3 +456,51 @@ class WebhookSecret(Model):
 
     class Meta:
         table = "webhook_secret"
+
+
+class UsageVisit(Model):
+    """One (campaign, center, guest, business day) with messages: what distinct guests are
+    counted from, written by the ingest that first records such a message.
+
+    `previous_day` is the day of the guest's previous visit to the campaign at any center
+    (visits ordered by day, then center id; 0 for none), `previous_center_day` the previous
+    visit at the same center. A guest has messages in a window [a, b] exactly when one of its
+    visits in it has a previous visit before a, so distinct guests are counts of visits.
+    Days are day numbers (days since 1970-01-01), the form the in-memory arrays use.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    campaign_id = fields.CharField(max_length=ID_LENGTH)
+    center_id = fields.CharField(max_length=ID_LENGTH)
+    guest_key = fields.IntField()
+    day = fields.IntField()
+    previous_day = fields.IntField()
+    previous_center_day = fields.IntField()
+    seq = fields.BigIntField()
+
+    class Meta:
+        table = "usage_visit"
+        # Also the lookup of one guest's visits to a campaign, when a batch adds one.
+        unique_together = (("campaign_id", "guest_key", "day", "center_id"),)
+        indexes = (Index(fields=("campaign_id", "seq"), name="usage_visit_changes"),)
+
+
+class UsageCell(Model):
+    """A campaign's messages at one center on one business day, summed: what processed counts
+    and credits are answered from. Credits are summed in two parts (ten-thousandths divided
+    by 10^8, and the remainders) so that no total can overflow 64 bits."""
+
+    id = fields.BigIntField(primary_key=True)
+    campaign_id = fields.CharField(max_length=ID_LENGTH)
+    center_id = fields.CharField(max_length=ID_LENGTH)
+    day = fields.IntField()
+    messages = fields.BigIntField()
+    processed = fields.BigIntField()
+    credits_high = fields.BigIntField()
+    credits_low = fields.BigIntField()
+    seq = fields.BigIntField()
+
+    class Meta:
+        table = "usage_cell"
+        unique_together = (("campaign_id", "center_id", "day"),)
+        indexes = (Index(fields=("campaign_id", "seq"), name="usage_cell_changes"),)

@@ -1,14 +1,11 @@
-"""Aggregations over the message ledger, returned as plain dataclasses (no GraphQL here).
-
-Every number is computed by the database from `message` rows: distinct guests with
-`COUNT(DISTINCT guest_id)`, credits as an integer sum of ten-thousandths (exact on SQLite and
-PostgreSQL alike). Each function answers for many campaigns in one statement, so a GraphQL
-request runs the same number of statements whatever its page size.
+"""The report's numbers for many campaigns at once, returned as plain dataclasses (no GraphQL
+here): from the reporting engine's arrays (backend/engine/), or, for a campaign the arrays
+cannot hold, by SQL over the message table's covering indexes (distinct guests by their
+integer key, credits as exact two-part integer sums of ten-thousandths).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -17,14 +14,16 @@ from typing import Any
 
 from tortoise import connections
 
-from backend.center_index import center_indexes
 from backend.days import date_of, day_number
 from backend.db import dialect
+from backend.engine import queries
+from backend.engine.arrays import CampaignUsage
+from backend.engine.queries import Window
+from backend.engine.store import usage_store
 from backend.errors import ProductError
 from backend.hierarchy import Scope
 from backend.sql import placeholders
 from backend.usage import CREDITS_SUM_SQL, NO_USAGE, Usage, credits_of_row
-from backend.usage_index import CampaignIndex, report_of, usage_index
 
 # Longest window a request may ask for: the date breakdown is zero-filled, one row per day.
 MAX_WINDOW_DAYS = 3660
@@ -135,32 +134,17 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-async def _indexed(campaign_ids: Collection[str], scope: Scope) -> dict[str, CampaignIndex] | None:
-    """The in-memory indexes (backend/usage_index.py) for the whole organization or one
-    center; None for other scopes (zones), which SQL answers from fewer rows."""
-    if scope.center_ids is None:
-        center_id = None
-    elif len(scope.center_ids) == 1:
-        (center_id,) = scope.center_ids
-    else:
-        return None
-    return await usage_index().current(await _versions(campaign_ids), center_id)
+async def _usages(campaign_ids: Collection[str]) -> dict[str, CampaignUsage] | None:
+    """The campaigns' arrays (backend/engine/), current as of this call; None when one of the
+    campaigns cannot have them, and SQL answers."""
+    return await usage_store().usages(campaign_ids)
 
 
-async def _versions(campaign_ids: Collection[str]) -> dict[str, int]:
-    """The campaigns' ledger versions, which say whether an in-memory index is current."""
-    marks = ", ".join(placeholders(dialect(), len(campaign_ids)))
-    rows = await _rows(
-        f"SELECT id, ledger_version FROM campaign WHERE id IN ({marks})", sorted(campaign_ids)
-    )
-    return {r["id"]: int(r["ledger_version"]) for r in rows}
-
-
-def _span(window: DateWindow | None) -> tuple[int, int]:
+def _window(window: DateWindow | None) -> Window:
     """Day numbers of the window; no window means every day."""
     if window is None:
-        return -(2**62), 2**62
-    return day_number(window.start), day_number(window.end)
+        return Window.of(-(2**62), 2**62)
+    return Window.of(day_number(window.start), day_number(window.end))
 
 
 async def usage_by_campaign(
@@ -169,10 +153,9 @@ async def usage_by_campaign(
     """Each campaign's numbers; campaigns without messages are absent (read them as zero)."""
     if not campaign_ids or scope.center_ids == frozenset():
         return {}
-    indexes = await _indexed(campaign_ids, scope)
-    if indexes is not None:
-        start, end = _span(window)
-        found = {c: index.counts(start, end) for c, index in indexes.items()}
+    usages = await _usages(campaign_ids)
+    if usages is not None:
+        found = {c: queries.counts(u, scope.center_ids, _window(window)) for c, u in usages.items()}
         return {c: counts for c, counts in found.items() if counts is not None}
     where = _where(campaign_ids, scope, window)
     rows = await _aggregate(where, ("campaign_id",))
@@ -183,54 +166,39 @@ async def usage_totals(
     campaign_ids: Collection[str], scope: Scope, window: DateWindow | None
 ) -> Usage:
     """The numbers over all the campaigns together: a guest reached by two counts once."""
-    if not campaign_ids or scope.center_ids == frozenset():
-        return NO_USAGE
-    indexes = await _indexed(campaign_ids, scope)
-    if indexes is not None:
-        return report_of(indexes, *_span(window))[1]
-    where = _where(campaign_ids, scope, window)
-    rows = await _rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
-    return _usage(rows[0]) if rows else NO_USAGE
+    return (await usage_and_totals(campaign_ids, scope, window))[1]
 
 
 async def usage_and_totals(
     campaign_ids: Collection[str], scope: Scope, window: DateWindow | None
 ) -> tuple[dict[str, Usage], Usage]:
-    """`usage_by_campaign` and `usage_totals` together: one pass over the in-memory index, or
-    both statements at once (on PostgreSQL, on two pooled connections)."""
+    """`usage_by_campaign` and `usage_totals` together, in one pass over the arrays."""
     if not campaign_ids or scope.center_ids == frozenset():
         return {}, NO_USAGE
-    indexes = await _indexed(campaign_ids, scope)
-    if indexes is not None:
-        each, totals = report_of(indexes, *_span(window))
-        return each, totals
-    return await asyncio.gather(
-        usage_by_campaign(campaign_ids, scope, window), usage_totals(campaign_ids, scope, window)
-    )
+    usages = await _usages(campaign_ids)
+    if usages is not None:
+        return queries.report(usages, scope.center_ids, _window(window))
+    where = _where(campaign_ids, scope, window)
+    each = {row["campaign_id"]: _usage(row) for row in await _aggregate(where, ("campaign_id",))}
+    rows = await _rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
+    return each, _usage(rows[0]) if rows else NO_USAGE
 
 
 async def usage_by_center(
     campaign_ids: Collection[str], scope: Scope, window: DateWindow | None
 ) -> dict[str, list[CenterUsage]]:
-    """Per campaign, one row per center with messages, most credits first (then center id).
-
-    From the center indexes (backend/center_index.py) of the campaigns that have one at their
-    current version, by SQL for the others (which are then indexed in the background).
-    """
+    """Per campaign, one row per center with messages, most credits first (then center id)."""
     if not campaign_ids or scope.center_ids == frozenset():
         return {}
-    indexes = center_indexes().fresh(await _versions(campaign_ids))
     result: dict[str, list[CenterUsage]] = {}
-    start, end = _span(window)
-    for campaign_id, index in indexes.items():
-        found = index.by_center(start, end, scope.center_ids)
-        if found:
-            result[campaign_id] = [
-                CenterUsage(center_id, counts) for center_id, counts in found.items()
-            ]
-    unindexed = [campaign_id for campaign_id in campaign_ids if campaign_id not in indexes]
-    if unindexed:
-        where = _where(unindexed, scope, window)
+    usages = await _usages(campaign_ids)
+    if usages is not None:
+        for campaign_id, usage in usages.items():
+            found = queries.by_center(usage, scope.center_ids, _window(window))
+            if found:
+                result[campaign_id] = [CenterUsage(c, counts) for c, counts in found.items()]
+    else:
+        where = _where(campaign_ids, scope, window)
         for row in await _aggregate(where, ("campaign_id", "center_id")):
             result.setdefault(row["campaign_id"], []).append(
                 CenterUsage(row["center_id"], _usage(row))
@@ -250,15 +218,19 @@ async def usage_by_date(
     """
     if not campaign_ids or scope.center_ids == frozenset():
         return {campaign_id: _zero_filled({}, window) for campaign_id in campaign_ids}
-    indexes = await _indexed(campaign_ids, scope)
-    if indexes is not None:
-        start, end = _span(window)
+    usages = await _usages(campaign_ids)
+    if usages is not None:
         return {
             campaign_id: _zero_filled(
-                {date_of(day): counts for day, counts in index.counts_by_day(start, end).items()},
+                {
+                    date_of(day): counts
+                    for day, counts in queries.by_day(
+                        usage, scope.center_ids, _window(window)
+                    ).items()
+                },
                 window,
             )
-            for campaign_id, index in indexes.items()
+            for campaign_id, usage in usages.items()
         }
     where = _where(campaign_ids, scope, window)
     rows = await _aggregate(where, ("campaign_id", "business_date"))

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from backend.ledger import e4_to_credits
+from backend.bounds import CREDIT_PLACES
 
 # SQL sums of credits in two parts, each far from 64 bits whatever the ledger holds, so neither
 # SQLite (whose SUM raises on overflow) nor a driver ever meets a total it cannot hold:
@@ -45,6 +45,17 @@ def prefix_sums(values: Sequence[int] | NDArray[Any]) -> NDArray[Any]:
         return np.concatenate([[0], np.cumsum(array, dtype=np.int64)]).astype(np.int64)
     exact = array.astype(object)
     return np.concatenate([np.array([0], dtype=object), np.cumsum(exact)])
+
+
+CREDIT_SCALE: int = 10**CREDIT_PLACES
+
+
+def e4_to_credits(value: int) -> Decimal:
+    """Ten-thousandths of a credit as a Decimal, exact at any size: no rounding context
+    applies to building a Decimal from digits."""
+    sign = "-" if value < 0 else ""
+    whole, places = divmod(abs(value), CREDIT_SCALE)
+    return Decimal(f"{sign}{whole}.{places:0{CREDIT_PLACES}d}")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,12 @@ T = TypeVar("T")
 VERSION_COLUMNS = frozenset({("campaign", "ledger_version"), ("organization", "catalog_version")})
 
 
+def fresh_version() -> int:
+    """A new random version: never one a cache has seen, even for a row deleted and made
+    again under the same id."""
+    return secrets.randbits(62) + 1
+
+
 async def stamp(
     connection: BaseDBAsyncClient, table: str, column: str, ids: Collection[str]
 ) -> None:
@@ -37,7 +43,7 @@ async def stamp(
     version_mark, *marks = placeholders(str(connection.capabilities.dialect), len(ids) + 1)
     await connection.execute_query(
         f"UPDATE {table} SET {column} = {version_mark} WHERE id IN ({', '.join(marks)})",
-        [secrets.randbits(62) + 1, *sorted(ids)],
+        [fresh_version(), *sorted(ids)],
     )
 
 

@@ -3,9 +3,9 @@
 The ledger never deletes, and its bounds (backend/bounds.py) only guard what comes in: a row
 stored before them (a billion credits, a message sent in the year 9999) stays in every report
 until an operator voids it. A void moves the rows to `voided_message` (the evidence) and records
-a VOIDED batch in the audit trail, in one transaction that also gives the rows' campaigns a new
-`ledger_version`, so every in-memory index rebuilds without them. The external id is free again
-afterwards: a corrected message may be recorded under it.
+a VOIDED batch in the audit trail, in one transaction that also derives the campaigns' usage
+rows afresh and gives the campaigns a new `ledger_version`, so every process reloads them. The
+external id is free again afterwards: a corrected message may be recorded under it.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from backend.engine.writes import rebuild_campaigns
 from backend.errors import NotFound
-from backend.ledger import e4_to_credits
 from backend.models import IngestBatch, Organization, VoidedMessage
 from backend.sql import placeholders
+from backend.usage import e4_to_credits
 from backend.versions import stamp
 
 VOIDED = "VOIDED"
@@ -90,7 +91,9 @@ async def void_messages(
         )
         kept = [_kept(batch.id, organization_id, row) for row in removed]
         await VoidedMessage.bulk_create(kept, using_db=connection)
-        await stamp(connection, "campaign", "ledger_version", {v.campaign_id for v in kept})
+        voided_campaigns = {v.campaign_id for v in kept}
+        await rebuild_campaigns(connection, voided_campaigns)
+        await stamp(connection, "campaign", "ledger_version", voided_campaigns)
     voided = sorted(
         (
             VoidedRow(v.external_id, v.center_id, v.campaign_id, v.sent_at, v.credits_e4)

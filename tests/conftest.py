@@ -18,7 +18,6 @@ import asyncpg
 import pytest
 from tortoise.context import tortoise_test_context
 
-from backend.center_index import center_indexes
 from backend.db import MODELS_MODULE
 
 BACKEND = os.environ.get("CREDIT_REPORT_TEST_DATABASE", "sqlite")
@@ -54,7 +53,6 @@ async def db() -> AsyncIterator[str]:
     if BACKEND == "sqlite":
         async with tortoise_test_context([MODELS_MODULE], db_url="sqlite://:memory:"):
             yield "sqlite://:memory:"
-            await center_indexes().stop()
         return
     if BACKEND != "postgres":
         raise pytest.UsageError(
@@ -64,8 +62,6 @@ async def db() -> AsyncIterator[str]:
     try:
         async with tortoise_test_context([MODELS_MODULE], db_url=url):
             yield url
-            # A background build must not outlive the database it reads.
-            await center_indexes().stop()
     finally:
         await _drop_postgres_database(name)
 

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from backend.auth import create_token
+from backend.engine.writes import rebuild_campaigns
 from backend.importer import apply_document
 from backend.ledger import TRUSTED_IMPORT, IngestResult, record_messages
 from backend.versions import stamp
@@ -193,4 +195,11 @@ async def backdate(external_id: str, sent_at: str) -> None:
             f"SELECT DISTINCT campaign_id FROM message WHERE external_id = {marks[0]}",
             [external_id],
         )
-        await stamp(connection, "campaign", "ledger_version", {r["campaign_id"] for r in rows})
+        await changed_behind_the_ledger(connection, {r["campaign_id"] for r in rows})
+
+
+async def changed_behind_the_ledger(connection: BaseDBAsyncClient, campaign_ids: set[str]) -> None:
+    """After messages were changed by hand (as a ledger without today's rules might have
+    stored them): derive the campaigns' usage afresh and move their versions, as a void does."""
+    await rebuild_campaigns(connection, campaign_ids)
+    await stamp(connection, "campaign", "ledger_version", campaign_ids)

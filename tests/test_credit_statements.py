@@ -21,7 +21,7 @@ from backend.accounts.consumption import consumption
 from backend.accounts.statements import account_of, statement
 from backend.accounts.transactions import record_transactions
 from backend.hierarchy import load_hierarchy as hierarchy_of
-from backend.models import CreditTransaction, Guest, IngestBatch, Message
+from backend.models import CreditTransaction, Guest, IngestBatch, Message, UsageCell, UsageVisit
 from backend.principal import Principal
 from backend.reports import DateWindow
 from tests.factories import ORG, load_hierarchy, message, record
@@ -80,9 +80,9 @@ query($window: DateRange!, $sources: [ID!]) {
 
 
 async def _fresh() -> None:
-    for model in (Message, Guest, IngestBatch, CreditTransaction):
+    for model in (Message, Guest, IngestBatch, CreditTransaction, UsageVisit, UsageCell):
         await model.all().delete()
-    # Deleted behind the ledger's back: move the versions as the ledger would.
+    # Deleted behind the ledger's back: move the versions as a void would.
     await connections.get("default").execute_query(
         "UPDATE campaign SET ledger_version = ledger_version + 1"
     )
@@ -237,7 +237,7 @@ async def test_a_transaction_counts_on_the_organizations_date(db: str) -> None:
 
 
 async def test_sql_answers_as_the_index_does(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The SQL path (for campaigns the index cannot hold) gives the same consumption."""
+    """The SQL path (for campaigns the arrays cannot hold) gives the same consumption."""
     await load_hierarchy()
     await record(
         message("m-1", sent_at="2026-03-01T10:00:00+05:30", credits="1.5"),
@@ -251,7 +251,7 @@ async def test_sql_answers_as_the_index_does(db: str, monkeypatch: pytest.Monkey
     async def unindexable(*args: Any, **kwargs: Any) -> None:
         return None
 
-    monkeypatch.setattr(consumption_module.usage_index(), "current", unindexable)
+    monkeypatch.setattr(consumption_module.usage_store(), "usages", unindexable)
     from_sql = await consumption(ids, date(2026, 3, 2), date(2026, 3, 4))
     assert from_sql == from_index
     assert (from_index.before, from_index.days, from_index.after) == (

@@ -41,6 +41,8 @@ from backend.models import (
     IngestBatch,
     Message,
     Organization,
+    UsageCell,
+    UsageVisit,
     Zone,
 )
 from backend.principal import Principal
@@ -257,7 +259,18 @@ def document(world: World) -> dict[str, Any]:
 
 async def reset_database() -> None:
     """Hypothesis runs many examples on the test's one database: start each from empty."""
-    for model in (Message, Guest, IngestBatch, ApiToken, Campaign, CreditSource, Center, Zone):
+    for model in (
+        Message,
+        Guest,
+        IngestBatch,
+        UsageVisit,
+        UsageCell,
+        ApiToken,
+        Campaign,
+        CreditSource,
+        Center,
+        Zone,
+    ):
         await model.all().delete()
     await Organization.all().delete()
 

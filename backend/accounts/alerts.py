@@ -25,8 +25,8 @@ from backend.accounts.consumption import consumption
 from backend.accounts.forecast import BURN_DAYS, forecast_of
 from backend.accounts.statements import Account, accounts_of, credited_total
 from backend.hierarchy import load_hierarchy
-from backend.ledger import e4_to_credits
 from backend.models import AlertEvent, CreditAlert
+from backend.usage import e4_to_credits
 
 logger = logging.getLogger(__name__)
 

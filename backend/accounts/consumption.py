@@ -1,10 +1,10 @@
 """Message credits of an account's campaigns per business date, from the report's own data.
 
-The organization-wide in-memory index (backend/usage_index.py) keeps each campaign's credits as
-prefix sums over its business days, exact at any size; the report's `creditsConsumed` comes
-from the same sums, so a statement's `consumed` equals the report's credits for the same window
-by construction. When a campaign cannot be indexed (business days over 179 years apart) SQL
-answers over the covering index, with the same exact two-part sums.
+The reporting engine's arrays (backend/engine/) keep each campaign's credits as prefix sums over
+its business days, exact at any size; the report's `creditsConsumed` comes from the same sums,
+so a statement's `consumed` equals the report's credits for the same window by construction.
+When a campaign cannot have arrays, SQL answers over the covering index, with the same exact
+two-part sums.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 from tortoise import connections
 
 from backend.days import day_number
 from backend.db import dialect
+from backend.engine.queries import credits_by_day
+from backend.engine.store import usage_store
 from backend.sql import placeholders
 from backend.usage import CREDITS_SUM_SQL, credits_of_row
-from backend.usage_index import CampaignIndex, usage_index
 
 
 @dataclass(frozen=True)
@@ -51,44 +51,21 @@ async def consumption(campaign_ids: Collection[str], first: date, last: date) ->
     found = Consumption(first, 0, days, 0, {})
     if not campaign_ids:
         return found
-    indexes = await usage_index().current(await _versions(campaign_ids))
-    if indexes is None:
+    usages = await usage_store().usages(campaign_ids)
+    if usages is None:
         return await _from_sql(campaign_ids, first, last)
     start, end = day_number(first), day_number(last)
     before = after = 0
-    for campaign_id, index in indexes.items():
-        b, a, within = _from_index(index, start, end, days)
+    for campaign_id, usage in usages.items():
+        b, within, a = credits_by_day(usage, start, end)
         before, after = before + b, after + a
-        if within:
-            found.by_campaign[campaign_id] = within
+        total = 0
+        for day, credits in within:
+            days[day - start] += credits
+            total += credits
+        if total:
+            found.by_campaign[campaign_id] = total
     return Consumption(first, before, days, after, found.by_campaign)
-
-
-def _from_index(
-    index: CampaignIndex, start: int, end: int, days: list[int]
-) -> tuple[int, int, int]:
-    """Adds the campaign's credits per day of [start, end] to `days`; returns its credits
-    before, after and within the span."""
-    credits_before = index.credits_before
-    lo = int(index.message_days.searchsorted(start, "left"))
-    hi = int(index.message_days.searchsorted(end, "right"))
-    per_day = np.diff(credits_before[lo : hi + 1])
-    for day, credits in zip(index.message_days[lo:hi], per_day, strict=True):
-        days[int(day) - start] += int(credits)
-    return (
-        int(credits_before[lo]),
-        int(credits_before[-1] - credits_before[hi]),
-        int(credits_before[hi] - credits_before[lo]),
-    )
-
-
-async def _versions(campaign_ids: Collection[str]) -> dict[str, int]:
-    """Read before the index, which rebuilds any campaign whose version moved."""
-    marks = ", ".join(placeholders(dialect(), len(campaign_ids)))
-    rows = await _rows(
-        f"SELECT id, ledger_version FROM campaign WHERE id IN ({marks})", sorted(campaign_ids)
-    )
-    return {row["id"]: int(row["ledger_version"]) for row in rows}
 
 
 async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:

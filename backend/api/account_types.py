@@ -23,10 +23,9 @@ from backend.api.inputs import DateRange, window_of
 from backend.api.types import Campaign, CreditSource, Info, PageInfo
 from backend.enums import CreditTransactionKind
 from backend.hierarchy import Scope
-from backend.ledger import e4_to_credits
 from backend.models import CreditAlert as CreditAlertRow
 from backend.reports import usage_by_campaign
-from backend.usage import NO_USAGE
+from backend.usage import NO_USAGE, e4_to_credits
 
 CreditTransactionKindEnum = strawberry.enum(
     CreditTransactionKind,
