@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import hypothesis_graphql
+from graphql import NameNode, ObjectFieldNode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
@@ -46,7 +47,29 @@ ANY_SCALARS = {
 
 
 def value_nodes(scalars: dict[str, st.SearchStrategy[str]]) -> dict[str, Any]:
-    return {name: strategy.map(nodes.String) for name, strategy in scalars.items()}
+    return {
+        **{name: strategy.map(nodes.String) for name, strategy in scalars.items()},
+        "MessageInput": message_literals(scalars),
+    }
+
+
+def message_literals(scalars: dict[str, st.SearchStrategy[str]]) -> st.SearchStrategy[Any]:
+    """`MessageInput` is a scalar written as an object literal, its fields from `scalars`."""
+    text = st.text(min_size=1, max_size=30).map(nodes.String)
+    fields = {
+        "externalId": text,
+        "campaignId": scalars["ID"].map(nodes.String),
+        "centerId": scalars["ID"].map(nodes.String),
+        "guestId": text,
+        "sentAt": scalars["DateTime"].map(nodes.String),
+        "outcome": st.sampled_from(["PROCESSED", "FAILED", "SKIPPED"]).map(nodes.Enum),
+        "credits": scalars["Decimal"].map(nodes.String),
+    }
+    return st.fixed_dictionaries(fields).map(
+        lambda values: nodes.Object(
+            [ObjectFieldNode(name=NameNode(value=k), value=v) for k, v in values.items()]
+        )
+    )
 
 
 TOKEN_KINDS = [

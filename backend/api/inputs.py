@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from enum import Enum
 from typing import TypeVar
 
@@ -14,10 +13,9 @@ from backend.api.enums import (
     CampaignTypeEnum,
     ChannelEnum,
     CreatedFromEnum,
-    MessageOutcomeEnum,
 )
 from backend.campaigns import CampaignFilterSpec, CampaignOrderSpec, SortKey
-from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom, MessageOutcome
+from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
 from backend.reports import DateWindow
 
@@ -97,35 +95,3 @@ E = TypeVar("E", bound=Enum)
 
 def _set(kind: type[E], values: list[E] | None) -> frozenset[E] | None:
     return None if values is None else frozenset(kind(v) for v in values)
-
-
-@strawberry.input(description="One message as the upstream messaging system saw it.")
-class MessageInput:
-    external_id: str = strawberry.field(
-        description="The upstream id; unique within the organization; the idempotency key."
-    )
-    campaign_id: strawberry.ID
-    center_id: strawberry.ID
-    guest_id: str
-    sent_at: datetime = strawberry.field(
-        description="ISO 8601 instant **with** offset, e.g. 2026-03-01T23:30:00+05:30."
-    )
-    outcome: MessageOutcomeEnum  # type: ignore[valid-type]
-    credits: Decimal = strawberry.field(description="Cost after any refund; at most 4 places.")
-    reported_at: datetime | None = strawberry.field(
-        default=None, description="When upstream observed this state; defaults to `sentAt`."
-    )
-
-    def to_record(self) -> dict[str, object]:
-        record: dict[str, object] = {
-            "externalId": self.external_id,
-            "campaignId": str(self.campaign_id),
-            "centerId": str(self.center_id),
-            "guestId": self.guest_id,
-            "sentAt": self.sent_at,
-            "outcome": MessageOutcome(self.outcome).value,
-            "credits": self.credits,
-        }
-        if self.reported_at is not None:
-            record["reportedAt"] = self.reported_at
-        return record

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
 from backend.accounts.alerts import evaluate_after_ingest
-from backend.api.context import Context
-from backend.api.inputs import CampaignFilter, CampaignOrder, DateRange, MessageInput, window_of
+from backend.api.inputs import CampaignFilter, CampaignOrder, DateRange, window_of
+from backend.api.message_input import MessageRecord
 from backend.api.types import (
     Campaign,
     CampaignConnection,
@@ -155,18 +153,10 @@ async def resolve_viewer(info: Info) -> Viewer:
     )
 
 
-async def resolve_record_messages(info: Info, messages: list[MessageInput]) -> RecordMessagesResult:
-    """Declares `recordMessages` to Strawberry (its argument's type). At run time the schema
-    resolves the field with `record_coerced_messages` instead (see backend/api/schema.py)."""
-    return await record_coerced_messages(None, info, [m.to_record() for m in messages])
-
-
-async def record_coerced_messages(
-    _root: object, info: Any, messages: Sequence[Mapping[str, Any]]
+async def resolve_record_messages(
+    info: Info, messages: list[MessageRecord]
 ) -> RecordMessagesResult:
-    """`recordMessages` from graphql-core's coerced argument: one dict per message with its
-    date-times, credits and outcome already parsed, which is what the ledger reads."""
-    context: Context = info.context
+    context = info.context
     principal = context.require_writer()
     scope = await context.scope()
     result = await record_messages(
