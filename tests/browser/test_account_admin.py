@@ -9,9 +9,10 @@ The module runs its own server on a database of its own, with an administrator a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -22,6 +23,7 @@ from tests.browser.helpers import sign_in
 from tests.conftest import fresh_database_url
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@example.com", "admin-password"
+T = TypeVar("T")
 
 QUERY_ACCOUNT = """
   query Account($id: ID!) {
@@ -37,21 +39,30 @@ SET_ALERT = """
   mutation Alert($alert: CreditAlertInput!) { setCreditAlert(alert: $alert) { id } }"""
 
 
+def _in_thread(work: Callable[[], T]) -> T:
+    """Run `work` in a thread of its own: creating or dropping a PostgreSQL database runs an
+    event loop, and Playwright's sync API may already run one in this thread."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(work).result()
+
+
 @pytest.fixture(scope="module")
 def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("admin-web")
-    with fresh_database_url(folder) as database_url:
-        serving = _serve(folder, database_url)
+    database = fresh_database_url(folder)
+    database_url = _in_thread(database.__enter__)
+    serving = _serve(folder, database_url)
+    try:
         server = next(serving)
         _cli(
             "user", "create", "--email", ADMIN_EMAIL, "--organization", demo.ORGANIZATION_ID,
             "--admin", "--password-stdin",
             database_url=database_url, stdin=ADMIN_PASSWORD + "\n",
         )  # fmt: skip
-        try:
-            yield server
-        finally:
-            serving.close()
+        yield server
+    finally:
+        serving.close()
+        _in_thread(lambda: database.__exit__(None, None, None))
 
 
 def account(server: Server, source_id: str) -> dict[str, Any]:
