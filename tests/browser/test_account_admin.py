@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -230,3 +232,44 @@ def test_other_users_see_no_controls(page: Page, admin_server: Server) -> None:
     expect(page.get_by_role("button", name="Record a transaction")).to_have_count(0)
     expect(page.get_by_role("button", name="Add an alert")).to_have_count(0)
     expect(page.locator(".alert-item button")).to_have_count(0)
+
+
+ZONED_TIMES = [
+    ("2026-03-01T09:30", "Asia/Kolkata"),
+    ("2026-01-15T12:00", "America/New_York"),
+    ("2026-07-01T12:00", "America/New_York"),
+    # Either side of New York's spring change (02:00 -> 03:00 on 8 March 2026).
+    ("2026-03-08T01:30", "America/New_York"),
+    ("2026-03-08T03:30", "America/New_York"),
+    # Twice on the clocks when autumn's change repeats the hour: the first, as Python reads it.
+    ("2026-11-01T01:30", "America/New_York"),
+    # Either side of London's autumn change (01:00 UTC on 25 October 2026).
+    ("2026-10-25T00:30", "Europe/London"),
+    ("2026-10-25T03:00", "Europe/London"),
+    ("2026-06-30T23:59", "Australia/Lord_Howe"),  # a 30-minute daylight-saving shift
+]
+
+
+def test_times_and_credits_are_sent_as_the_api_reads_them(page: Page, admin_server: Server) -> None:
+    """The forms' conversions, run in the browser: a time read on the organization's clocks
+    becomes the instant Python's zoneinfo gives it, and credits stay the text typed."""
+    page.goto(admin_server.base_url + "/")
+    converted = page.evaluate(
+        """async (cases) => {
+            const input = await import("/lib/account-input.js");
+            return {
+                times: cases.map(([local, zone]) => input.zonedInstant(local, zone)),
+                decimals: ["500", " -12.5 ", "0.0001", "1,000", "1e3", "0.12345", "+5", "١٢", ""]
+                    .map((text) => input.decimalText(text)),
+                thresholds: ["-1", "7"].map((text) => input.decimalText(text, { signed: false })),
+            };
+        }""",
+        ZONED_TIMES,
+    )
+    expected = [
+        datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone)).isoformat()
+        for local, zone in ZONED_TIMES
+    ]
+    assert converted["times"] == expected
+    assert converted["decimals"] == ["500", "-12.5", "0.0001", None, None, None, None, None, None]
+    assert converted["thresholds"] == [None, "7"]
