@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -11,18 +10,12 @@ from starlette.requests import Request
 from backend.errors import NotFound, ProductError, Unauthenticated
 from backend.models import ApiToken, Center, Organization, Zone
 from backend.principal import Principal
-from backend.sessions import principal_for_session
+from backend.sessions import principal_for_session, secret_digest
 
 TOKEN_PREFIX = "crt_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MISSING_CREDENTIALS_MESSAGE = "Sign in, or send an API token as `Authorization: Bearer <token>`."
 REFUSED_TOKEN_MESSAGE = "The bearer token was refused: it is unknown, expired or revoked."
-
-
-def digest(secret: str) -> str:
-    """Tokens are 256 random bits, so one SHA-256 suffices (no slow hash needed to resist
-    guessing), and lookups stay a single indexed equality."""
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 async def validate_scope(organization_id: str, zone_id: str | None, center_id: str | None) -> None:
@@ -51,7 +44,7 @@ async def create_token(
     await validate_scope(organization_id, zone_id, center_id)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = await ApiToken.create(
-        digest=digest(secret),
+        digest=secret_digest(secret),
         label=label,
         organization_id=organization_id,
         zone_id=zone_id,
@@ -100,7 +93,7 @@ def token_state(token: ApiToken, now: datetime | None = None) -> str:
 
 
 async def principal_for_token(secret: str) -> Principal | None:
-    token = await ApiToken.get_or_none(digest=digest(secret))
+    token = await ApiToken.get_or_none(digest=secret_digest(secret))
     now = datetime.now(UTC)
     if token is None or token.revoked_at is not None:
         return None

@@ -22,6 +22,14 @@ class CreatedFrom(StrEnum):
     CENTER = "CENTER"
 
 
+class ScopeKind(StrEnum):
+    """The level of the hierarchy a principal sees (specification §4)."""
+
+    ORGANIZATION = "ORGANIZATION"
+    ZONE = "ZONE"
+    CENTER = "CENTER"
+
+
 class CampaignStatus(StrEnum):
     LIVE = "LIVE"
     PROCESSED = "PROCESSED"

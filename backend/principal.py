@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.enums import ScopeKind
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -23,15 +25,15 @@ class Principal:
     via_cookie: bool = False
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> ScopeKind:
         if self.center_id is not None:
-            return "CENTER"
+            return ScopeKind.CENTER
         if self.zone_id is not None:
-            return "ZONE"
-        return "ORGANIZATION"
+            return ScopeKind.ZONE
+        return ScopeKind.ORGANIZATION
 
     @property
     def can_manage_accounts(self) -> bool:
         """Whether it may record credit transactions and manage alerts (§9): accounts are
         organization-level, so only an organization scope ever may."""
-        return self.kind == "ORGANIZATION" and (self.can_write or self.account_admin)
+        return self.kind is ScopeKind.ORGANIZATION and (self.can_write or self.account_admin)

@@ -23,7 +23,10 @@ SESSION_LIFETIME = timedelta(hours=12)
 _SALT = "credit-report.session"
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
+    """What the database keeps of a session's or an API token's secret. Both are 256 random
+    bits, so one SHA-256 suffices (no slow hash is needed to resist guessing), and a lookup
+    stays a single indexed equality."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -48,7 +51,7 @@ async def _live_session(connection: HTTPConnection) -> Session | None:
     if secret is None:
         return None
     return await Session.get_or_none(
-        digest=_digest(secret), ended_at=None, expires_at__gt=datetime.now(UTC)
+        digest=secret_digest(secret), ended_at=None, expires_at__gt=datetime.now(UTC)
     ).select_related("user")
 
 
@@ -60,7 +63,7 @@ async def start_session(connection: HTTPConnection, response: Response, user: Us
     await Session.filter(user_id=user.id, expires_at__lte=now).delete()
     await Session.filter(user_id=user.id, ended_at__not_isnull=True).delete()
     session = await Session.create(
-        digest=_digest(secret), user=user, expires_at=now + SESSION_LIFETIME
+        digest=secret_digest(secret), user=user, expires_at=now + SESSION_LIFETIME
     )
     response.set_cookie(
         COOKIE_NAME,
@@ -80,7 +83,7 @@ async def revoke_session(connection: HTTPConnection) -> None:
     """End the request's session, if any, server-side: its cookie stops working at once."""
     secret = _session_secret(connection)
     if secret is not None:
-        await Session.filter(digest=_digest(secret), ended_at=None).update(
+        await Session.filter(digest=secret_digest(secret), ended_at=None).update(
             ended_at=datetime.now(UTC)
         )
 
