@@ -1,12 +1,13 @@
 """`MessageInput`: one message of a `recordMessages` batch, as a custom scalar.
 
 A batch holds up to 10,000 messages. As an input object type, graphql-core coerced each of its
-eight fields on its own (about 20 µs a message on the benchmark machine) and Strawberry then
-turned each message into a class instance, field by field (about 65 µs): about 0.9 s a batch,
-three times what the whole batch may take at the ingest target of 30,000 messages/s. As a
-scalar, a message is one call of `parse_message_input`, which checks what the input object's
-type checked and hands the ledger the dict it reads (`backend.ledger.parse_message` applies every
-rule of the specification to it once more, and names each bad row).
+eight fields on its own and Strawberry then turned each message into a class instance, field by
+field: measured on a 2-core development machine, 170-290 ms and about 0.7 s more for a batch,
+three times what a whole batch may take at the ingest target of 30,000 messages/s. As a scalar,
+a message is one call of `parse_message_input` (about 50 ms a batch, Strawberry's conversion of
+the list included), which checks what the input object's type checked and hands the ledger the
+dict it reads (`backend.ledger.parse_message` applies every rule of the specification to it
+once more, and names each bad row).
 
 So the errors stay what the input object gave: a value that is not an object, an unknown or a
 missing field, a null where a value is required, a non-string `externalId` or `guestId`, an id
