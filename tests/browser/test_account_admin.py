@@ -163,6 +163,12 @@ def test_an_admin_records_a_transaction_and_sees_the_balance_move(
     form.get_by_role("button", name="Close").click()
     expect(toggle).to_be_focused()
     expect(toggle).to_have_attribute("aria-expanded", "false")
+    # The Balances cards, loaded before the change, show the new balance too.
+    page.get_by_role("link", name="‹ Balances").click()
+    card = page.locator(f".account-card[data-account='{source['id']}']")
+    expect(card.locator("[data-testid=balance]")).to_have_attribute(
+        "data-value", str(Decimal(account(admin_server, source["id"])["balance"]))
+    )
 
 
 def test_an_admin_adds_changes_and_deletes_an_alert(page: Page, admin_server: Server) -> None:
