@@ -6,6 +6,7 @@ other way of sending the same change, get a coded refusal and change nothing."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -86,12 +87,12 @@ async def test_an_admin_records_transactions_and_manages_alerts_from_the_app(db:
             "inserted": 0
         }
         balance = await _cookie_post(client, BALANCE)
-        assert balance["data"]["creditAccount"]["balance"] in ("250.5", "250.5000")
+        assert Decimal(balance["data"]["creditAccount"]["balance"]) == Decimal("250.5")
         created = (await _cookie_post(client, SET_ALERT))["data"]["setCreditAlert"]
-        assert (created["kind"], created["threshold"], created["state"]) == (
+        assert (created["kind"], Decimal(created["threshold"]), created["state"]) == (
             "BALANCE_BELOW",
-            created["threshold"],
-            "OK",
+            100,
+            "OK",  # 250.5 is not below 100
         )
         changed = await _cookie_post(client, CHANGE_ALERT, {"id": created["id"]})
         assert changed["data"]["setCreditAlert"]["state"] == "FIRING"  # 250.5 < 1000
