@@ -23,7 +23,9 @@ RUN pip install --no-cache-dir --require-hashes --no-deps -r /tmp/requirements.l
 COPY --from=build /wheels /tmp/wheels
 RUN pip install --no-cache-dir --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
 # /data holds the SQLite file when no PostgreSQL URL is given (mount a volume there).
-RUN useradd --system --uid 10001 --user-group --home-dir /data --create-home credit
+# Not --system: a system account must have a uid below 1000, and 10001 stays clear of the
+# host's own users when /data is a bind mount.
+RUN useradd --uid 10001 --user-group --home-dir /data --create-home --shell /usr/sbin/nologin credit
 USER credit
 WORKDIR /data
 EXPOSE 8000
