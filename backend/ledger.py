@@ -709,6 +709,18 @@ class _Written:
     places: list[MessagePlace] = field(default_factory=list)
 
 
+def _place(row: _Validated, guest_key: int) -> MessagePlace:
+    m = row.message
+    return MessagePlace(
+        m.campaign_id,
+        m.center_id,
+        guest_key,
+        day_number(row.business_date),
+        m.outcome is MessageOutcome.PROCESSED,
+        m.credits_e4,
+    )
+
+
 async def _upsert(
     connection: BaseDBAsyncClient,
     dialect: str,
@@ -731,7 +743,7 @@ async def _upsert(
         for org, org_rows in by_org.items():
             parameters = await _pg_batch_values(connection, org, org_rows)
             written.places.extend(
-                (row.message.campaign_id, row.message.center_id, key, day_number(row.business_date))
+                _place(row, key)
                 for row, key in zip(
                     org_rows, map(int, parameters[_PG_GUEST_KEYS].split(",")), strict=True
                 )
@@ -761,15 +773,7 @@ async def _upsert(
         for row in await connection.execute_query_dict(_sqlite_upsert(len(chunk)), flat):
             changed.add((row["organization_id"], row["external_id"]))
     return _Written(
-        places=[
-            (
-                row.message.campaign_id,
-                row.message.center_id,
-                keys[(row.organization_id, row.message.guest_id)],
-                day_number(row.business_date),
-            )
-            for row in rows
-        ],
+        places=[_place(row, keys[(row.organization_id, row.message.guest_id)]) for row in rows],
         changed=len(changed),
         # SQLite runs one writing transaction at a time: what was read before still holds.
         inserted=sum(1 for key in changed if key not in stored),
@@ -857,7 +861,12 @@ async def _record(rows: Sequence[Mapping[str, Any]], scope: WriteScope, actor: s
                 raise BatchRejected(conflicts)
         # The reporting engine's derived rows, in this transaction: a reader that sees the
         # batch's seq sees its rows too.
-        await record_batch(connection, written.places, written.campaign_ids)
+        await record_batch(
+            connection,
+            written.places,
+            written.campaign_ids,
+            all_new=written.inserted == len(latest),
+        )
         result = IngestResult(
             received=len(rows),
             inserted=written.inserted,

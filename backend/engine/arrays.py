@@ -106,17 +106,43 @@ class Cells:
     @staticmethod
     def of(rows: Sequence[tuple[int, int, int, int, int]]) -> Cells:
         """From (center position, day, messages, processed, credits) rows, in any order."""
-        if rows and any(not 0 < day <= MAX_DAY for _, day, _, _, _ in rows):
-            raise NotIndexable
-        keys = np.array([(center << 16) | day for center, day, _, _, _ in rows], dtype=np.int64)
-        order = np.argsort(keys, kind="stable")
-        credits = [rows[i][4] for i in order]
-        return Cells(
-            keys=keys[order],
-            messages=np.array([rows[i][2] for i in order], dtype=np.int64),
-            processed=np.array([rows[i][3] for i in order], dtype=np.int64),
-            credits=np.array(credits, dtype=np.int64 if sum(credits) <= _INT64_MAX else object),
+        table = [list(column) for column in zip(*rows, strict=True)] or [[], [], [], [], []]
+        return Cells.from_columns(
+            np.array(table[0], dtype=np.int64),
+            np.array(table[1], dtype=np.int64),
+            np.array(table[2], dtype=np.int64),
+            np.array(table[3], dtype=np.int64),
+            exact_array(table[4]),
         )
+
+    @staticmethod
+    def from_columns(
+        centers: NDArray[np.int64],
+        days: NDArray[np.int64],
+        messages: NDArray[np.int64],
+        processed: NDArray[np.int64],
+        credits: NDArray[Any],
+    ) -> Cells:
+        if len(days) and (int(days.min()) <= 0 or int(days.max()) > MAX_DAY):
+            raise NotIndexable
+        keys = (centers << 16) | days
+        order = np.argsort(keys, kind="stable")
+        return Cells(keys[order], messages[order], processed[order], credits[order])
+
+
+def exact_array(values: Sequence[int] | NDArray[Any]) -> NDArray[Any]:
+    """Non-negative integers as 64-bit when their total fits, else as Python integers."""
+    as_list = [int(v) for v in values]
+    return np.array(as_list, dtype=np.int64 if sum(as_list) <= _INT64_MAX else object)
+
+
+def credits_from_parts(high: NDArray[np.int64], low: NDArray[np.int64], split: int) -> NDArray[Any]:
+    """high x split + low, exactly: 64-bit while the total fits, Python integers beyond."""
+    if len(high) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if int(high.max()) < _INT64_MAX // split // max(len(high), 1) // 2:
+        return high * split + low
+    return exact_array([int(h) * split + int(lo) for h, lo in zip(high, low, strict=True)])
 
 
 @dataclass(frozen=True)

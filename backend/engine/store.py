@@ -24,7 +24,16 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from backend.engine.arrays import CampaignUsage, Cells, NotIndexable, Visits, build, merge
+from backend.engine.arrays import (
+    CampaignUsage,
+    Cells,
+    NotIndexable,
+    Visits,
+    build,
+    credits_from_parts,
+    exact_array,
+    merge,
+)
 from backend.sql import placeholders
 from backend.usage import CREDITS_SPLIT
 from backend.versions import PerConnection
@@ -76,7 +85,7 @@ class _Rows:
     # center id -> (guest keys, days, previous days, previous center days)
     visits: dict[str, tuple[Any, Any, Any, Any]]
     # center id -> (days, messages, processed, credits)
-    cells: dict[str, tuple[Any, Any, Any, list[int]]]
+    cells: dict[str, tuple[Any, Any, Any, Any]]
 
 
 async def campaign_states(campaign_ids: Collection[str]) -> dict[str, State]:
@@ -153,7 +162,7 @@ async def _read_postgres(
             np.frombuffer(row["days"], dtype=">i4").astype(np.int64),
             np.frombuffer(row["messages"], dtype=">i8").astype(np.int64),
             np.frombuffer(row["processed"], dtype=">i8").astype(np.int64),
-            [int(h) * CREDITS_SPLIT + int(lo) for h, lo in zip(high, low, strict=True)],
+            credits_from_parts(high, low, CREDITS_SPLIT),
         )
 
 
@@ -180,7 +189,7 @@ async def _read_sqlite(
             np.array([r[0] for r in rows], dtype=np.int64),
             np.array([r[1] for r in rows], dtype=np.int64),
             np.array([r[2] for r in rows], dtype=np.int64),
-            [r[3] for r in rows],
+            exact_array([r[3] for r in rows]),
         )
 
 
@@ -195,21 +204,37 @@ def _apply(old: CampaignUsage | None, rows: _Rows) -> CampaignUsage:
         Visits.from_columns(np.full(len(g), position[c], dtype=np.int64), g, d, p, pc)
         for c, (g, d, p, pc) in rows.visits.items()
     ]
-    visits = (
-        Visits.join(visit_parts)
-        if visit_parts
-        else Visits.from_columns(*[np.zeros(0, dtype=np.int64)] * 5)
+    no_rows = np.zeros(0, dtype=np.int64)
+    visits = Visits.join(visit_parts) if visit_parts else Visits.from_columns(*[no_rows] * 5)
+    parts = list(rows.cells.items())
+    credits = [part[3] for _, part in parts]
+    cells = Cells.from_columns(
+        np.concatenate(
+            [np.full(len(p[0]), position[c], dtype=np.int64) for c, p in parts] or [no_rows]
+        ),
+        np.concatenate([p[0] for _, p in parts] or [no_rows]),
+        np.concatenate([p[1] for _, p in parts] or [no_rows]),
+        np.concatenate([p[2] for _, p in parts] or [no_rows]),
+        _joined_credits(credits),
     )
-    cell_rows = [
-        (position[c], int(day), int(m), int(p), credit)
-        for c, (days, messages, processed, credits) in rows.cells.items()
-        for day, m, p, credit in zip(days, messages, processed, credits, strict=True)
-    ]
-    cells = Cells.of(cell_rows)
     version, seq = rows.state
     if old is None:
         return build(version, seq, centers, visits, cells)
     return merge(old, seq, centers, visits, cells)
+
+
+def _joined_credits(parts: list[Any]) -> Any:
+    """The parts as one array: 64-bit only while the campaign's whole total surely fits."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    if all(part.dtype != object for part in parts):
+        joined = np.concatenate(parts)
+        if len(joined) == 0 or int(joined.max()) <= _INT64_MAX // len(joined):
+            return joined
+    return exact_array([int(v) for part in parts for v in part])
+
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 class UsageStore:

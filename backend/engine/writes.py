@@ -1,36 +1,70 @@
 """The derived rows of the engine, written in the ingest's own transaction.
 
-A batch adds its new visits (a guest's first message of a day at a center of a campaign),
-recomputes the previous-visit days of the guests it added visits for (a late message can be
-some visit's new predecessor), and recomputes the sums of the (campaign, center, day) cells it
-touched from the messages themselves, so restatements need no bookkeeping of old values. Each
-derived row written carries the campaign's new `ledger_seq`, which the batch raises first: the
-campaign row's lock orders a campaign's batches, so readers see the numbers in commit order.
+A batch adds its new visits (a guest's first message of a day at a center of a campaign) with
+their previous-visit days, fixes the previous-visit days of the stored visits of guests it
+added a visit before (a late message), and brings the sums of the (campaign, center, day) cells
+it touched up to date: by adding the batch's own sums when every message was new, by summing the
+cells' messages again when some were restated (so restatements need no record of old values).
+Each derived row written carries the campaign's new `ledger_seq`, which the batch raises first:
+the campaign row's lock then orders a campaign's batches, so derived rows are numbered in commit
+order and two batches never derive one campaign's rows at once.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
+from typing import NamedTuple
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.sql import placeholders
 from backend.usage import CREDITS_SPLIT
 
-# (campaign, center, guest key, day number) of one recorded message.
-MessagePlace = tuple[str, str, int, int]
 
+class MessagePlace(NamedTuple):
+    """Where one recorded message lies and what it adds to its cell."""
+
+    campaign_id: str
+    center_id: str
+    guest_key: int
+    day: int  # day number of its business date
+    processed: bool
+    credits_e4: int
+
+
+# PostgreSQL: the batch's visits (distinct, in key order) go in with their previous-visit days
+# (an index probe into the guest's stored visits to the campaign, or the batch's own earlier
+# visit; a stored visit the batch repeats stays as it is), and the statement answers with the
+# guests that have a stored visit after one of the new ones. The subqueries read the table as
+# it was before the statement: stored visits only.
 _PG_INSERT_VISITS = (
-    "INSERT INTO usage_visit (campaign_id, center_id, guest_key, day, previous_day, "
-    "previous_center_day, seq) "
-    "SELECT v.campaign_id, v.center_id, v.guest_key, v.day, -1, -1, c.ledger_seq "
+    "WITH batch AS (SELECT b.*, "
+    "LAG(b.day) OVER (PARTITION BY b.campaign_id, b.guest_key "
+    "ORDER BY b.day, b.center_id) AS batch_previous, "
+    "LAG(b.day) OVER (PARTITION BY b.campaign_id, b.guest_key, b.center_id ORDER BY b.day) "
+    "AS batch_previous_center "
     "FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[]) "
-    "AS v (campaign_id, center_id, guest_key, day) JOIN campaign c ON c.id = v.campaign_id "
-    "ORDER BY v.campaign_id, v.guest_key, v.day, v.center_id "
+    "AS b (campaign_id, center_id, guest_key, day)), "
+    "inserted AS (INSERT INTO usage_visit (campaign_id, center_id, guest_key, day, "
+    "previous_day, previous_center_day, seq) "
+    "SELECT n.campaign_id, n.center_id, n.guest_key, n.day, "
+    "GREATEST(COALESCE(n.batch_previous, 0), COALESCE((SELECT v.day FROM usage_visit v "
+    "WHERE v.campaign_id = n.campaign_id AND v.guest_key = n.guest_key "
+    "AND (v.day, v.center_id) < (n.day, n.center_id) "
+    "ORDER BY v.day DESC, v.center_id DESC LIMIT 1), 0)), "
+    "GREATEST(COALESCE(n.batch_previous_center, 0), COALESCE((SELECT max(v.day) "
+    "FROM usage_visit v WHERE v.campaign_id = n.campaign_id AND v.guest_key = n.guest_key "
+    "AND v.center_id = n.center_id AND v.day < n.day), 0)), c.ledger_seq "
+    "FROM batch n JOIN campaign c ON c.id = n.campaign_id "
     "ON CONFLICT (campaign_id, guest_key, day, center_id) DO NOTHING "
-    "RETURNING campaign_id, guest_key"
+    "RETURNING campaign_id, center_id, guest_key, day) "
+    "SELECT DISTINCT i.campaign_id, i.guest_key FROM inserted i WHERE EXISTS ("
+    "SELECT FROM usage_visit v WHERE v.campaign_id = i.campaign_id "
+    "AND v.guest_key = i.guest_key AND (v.day, v.center_id) > (i.day, i.center_id))"
 )
+# SQLite (one writer, smaller ledgers): the new visits go in, and every visit of their guests
+# has its previous-visit days recomputed below.
 _SQLITE_INSERT_VISITS = (
     "INSERT INTO usage_visit (campaign_id, center_id, guest_key, day, previous_day, "
     "previous_center_day, seq) "
@@ -65,7 +99,7 @@ _CELL_SUMS = (
     "COUNT(*), SUM(CASE WHEN m.outcome = 'PROCESSED' THEN 1 ELSE 0 END), "
     f"SUM(m.credits_e4 / {CREDITS_SPLIT}), SUM(m.credits_e4 % {CREDITS_SPLIT}), c.ledger_seq"
 )
-_CELL_UPSERT = (
+_CELL_REPLACE = (
     "ON CONFLICT (campaign_id, center_id, day) DO UPDATE SET messages = excluded.messages, "
     "processed = excluded.processed, credits_high = excluded.credits_high, "
     "credits_low = excluded.credits_low, seq = excluded.seq "
@@ -73,6 +107,13 @@ _CELL_UPSERT = (
     "OR usage_cell.processed <> excluded.processed "
     "OR usage_cell.credits_high <> excluded.credits_high "
     "OR usage_cell.credits_low <> excluded.credits_low"
+)
+_CELL_ADD = (
+    "ON CONFLICT (campaign_id, center_id, day) DO UPDATE SET "
+    "messages = usage_cell.messages + excluded.messages, "
+    "processed = usage_cell.processed + excluded.processed, "
+    "credits_high = usage_cell.credits_high + excluded.credits_high, "
+    "credits_low = usage_cell.credits_low + excluded.credits_low, seq = excluded.seq"
 )
 _CELL_COLUMNS = (
     "INSERT INTO usage_cell (campaign_id, center_id, day, messages, processed, credits_high, "
@@ -86,7 +127,7 @@ _PG_CELLS = (
     "JOIN campaign c ON c.id = t.campaign_id "
     "JOIN message m ON m.center_id = t.center_id "
     "AND m.business_date = DATE '1970-01-01' + t.day AND m.campaign_id = t.campaign_id "
-    f"GROUP BY t.campaign_id, t.center_id, t.day, c.ledger_seq {_CELL_UPSERT}"
+    f"GROUP BY t.campaign_id, t.center_id, t.day, c.ledger_seq {_CELL_REPLACE}"
 )
 _SQLITE_CELLS = (
     f"{_CELL_COLUMNS}SELECT t.value ->> 0, t.value ->> 1, t.value ->> 2, {_CELL_SUMS} "
@@ -94,26 +135,48 @@ _SQLITE_CELLS = (
     "JOIN message m ON m.center_id = t.value ->> 1 "
     "AND m.business_date = date((t.value ->> 2) * 86400, 'unixepoch') "
     "AND m.campaign_id = t.value ->> 0 "
-    f"GROUP BY t.value ->> 0, t.value ->> 1, t.value ->> 2, c.ledger_seq {_CELL_UPSERT}"
+    f"GROUP BY t.value ->> 0, t.value ->> 1, t.value ->> 2, c.ledger_seq {_CELL_REPLACE}"
 )
+_PG_ADD_CELLS = (
+    f"{_CELL_COLUMNS}SELECT t.campaign_id, t.center_id, t.day, t.messages, t.processed, "
+    "t.credits_high, t.credits_low, c.ledger_seq "
+    "FROM unnest($1::text[], $2::text[], $3::int4[], $4::int8[], $5::int8[], $6::int8[], "
+    "$7::int8[]) AS t (campaign_id, center_id, day, messages, processed, credits_high, "
+    f"credits_low) JOIN campaign c ON c.id = t.campaign_id ORDER BY 1, 2, 3 {_CELL_ADD}"
+)
+_SQLITE_ADD_CELLS = (
+    f"{_CELL_COLUMNS}SELECT t.value ->> 0, t.value ->> 1, t.value ->> 2, t.value ->> 3, "
+    "t.value ->> 4, t.value ->> 5, t.value ->> 6, c.ledger_seq "
+    f"FROM json_each(?) AS t JOIN campaign c ON c.id = t.value ->> 0 WHERE true {_CELL_ADD}"
+)
+
+Cell = tuple[str, str, int]  # (campaign, center, day number)
 
 
 async def record_batch(
-    connection: BaseDBAsyncClient, places: Iterable[MessagePlace], changed: Collection[str]
+    connection: BaseDBAsyncClient,
+    places: Iterable[MessagePlace],
+    changed: Collection[str],
+    *,
+    all_new: bool,
 ) -> None:
     """Bring the derived rows of the `changed` campaigns up to date with a batch whose
     messages lie at `places` (those of other campaigns are ignored), in the batch's
-    transaction."""
+    transaction. `all_new`: every message of the batch was inserted, none restated."""
     if not changed:
         return
-    visits = sorted({place for place in places if place[0] in changed})
+    mine = [place for place in places if place.campaign_id in changed]
     dialect = str(connection.capabilities.dialect)
     await _raise_seq(connection, dialect, changed)
-    added = await _insert_visits(connection, dialect, visits)
-    if added:
-        await _recompute_previous(connection, dialect, sorted(set(added)))
-    cells = sorted({(campaign, center, day) for campaign, center, _, day in visits})
-    await _recompute_cells(connection, dialect, cells)
+    visits = sorted({(p.campaign_id, p.center_id, p.guest_key, p.day) for p in mine})
+    late = await _insert_visits(connection, dialect, visits)
+    if late:
+        await _recompute_previous(connection, dialect, sorted(set(late)))
+    if all_new:
+        await _add_cells(connection, dialect, mine)
+    else:
+        cells = sorted({(p.campaign_id, p.center_id, p.day) for p in mine})
+        await _recompute_cells(connection, dialect, cells)
 
 
 async def _raise_seq(
@@ -127,8 +190,10 @@ async def _raise_seq(
 
 
 async def _insert_visits(
-    connection: BaseDBAsyncClient, dialect: str, visits: list[MessagePlace]
+    connection: BaseDBAsyncClient, dialect: str, visits: list[tuple[str, str, int, int]]
 ) -> list[tuple[str, int]]:
+    """Insert the visits not stored yet; the (campaign, guest) pairs whose stored visits'
+    previous days must be recomputed."""
     if not visits:
         return []
     if dialect == "postgres":
@@ -149,9 +214,29 @@ async def _recompute_previous(
         await connection.execute_query(_PREVIOUS.format(pairs=_SQLITE_PAIRS), [json.dumps(pairs)])
 
 
-async def _recompute_cells(
-    connection: BaseDBAsyncClient, dialect: str, cells: list[tuple[str, str, int]]
+async def _add_cells(
+    connection: BaseDBAsyncClient, dialect: str, places: list[MessagePlace]
 ) -> None:
+    """Add the batch's own sums to its cells (every message in it is new)."""
+    sums: dict[Cell, list[int]] = {}
+    for place in places:
+        total = sums.setdefault((place.campaign_id, place.center_id, place.day), [0, 0, 0, 0])
+        total[0] += 1
+        total[1] += place.processed
+        high, low = divmod(place.credits_e4, CREDITS_SPLIT)
+        total[2] += high
+        total[3] += low
+    rows = [(*cell, *total) for cell, total in sorted(sums.items())]
+    if not rows:
+        return
+    if dialect == "postgres":
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        await connection.execute_query(_PG_ADD_CELLS, columns)
+    else:
+        await connection.execute_query(_SQLITE_ADD_CELLS, [json.dumps(rows)])
+
+
+async def _recompute_cells(connection: BaseDBAsyncClient, dialect: str, cells: list[Cell]) -> None:
     if not cells:
         return
     if dialect == "postgres":
