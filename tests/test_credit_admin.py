@@ -114,6 +114,7 @@ async def test_an_admin_cookie_still_cannot_record_messages(db: str) -> None:
             {"m": [message("m-1")]},
         )
     assert _codes(body) == ["FORBIDDEN"]
+    assert "API token created with --write" in body["errors"][0]["message"]
     assert await Message.all().count() == 0
 
 

@@ -37,6 +37,9 @@ class Context:
 
     def require_writer(self) -> Principal:
         principal = self.require_principal()
+        if not principal.can_write and principal.via_cookie:
+            # Administrators included: the app records credit transactions, never messages.
+            raise Forbidden("Messages are recorded with an API token created with --write.")
         if not principal.can_write:
             raise Forbidden("This token can only read; create one with --write to record messages.")
         return principal
