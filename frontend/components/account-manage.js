@@ -1,8 +1,9 @@
 // <cr-account-manage>: an administrator's controls on one account, shown only to viewers who
 // `canManageAccounts`: buttons that open the form to record a transaction and the form to add
-// an alert, each in a panel of its own. The account view hands down the account
-// (`context`) and asks it to change or delete an alert (`editAlert`, `deleteAlert`); the
-// forms' `cr-account-changed` bubbles on up to the view, which loads the account again.
+// an alert, each in a panel of its own (Close or Escape shuts it and returns to its button).
+// The account view hands down the account (`context`) and asks it to change or delete an alert
+// (`editAlert`, `deleteAlert`); the forms' `cr-account-changed` bubbles on up to the view,
+// which loads the account again.
 
 import { FORM_CLOSED } from "../lib/account-input.js";
 import { html, render } from "../lib/html.js";
@@ -60,6 +61,13 @@ class AccountManage extends HTMLElement {
         this.#open(name);
       });
     }
+    // Escape closes the open form, as the Close button does.
+    this.addEventListener("keydown", (event) => {
+      const panel = event.target.closest("[data-panel-body]");
+      if (event.key !== "Escape" || !panel) return;
+      event.preventDefault();
+      this.#close(panel.dataset.panelBody, { returnFocus: true });
+    });
     this.addEventListener(FORM_CLOSED, (event) => {
       event.stopPropagation();
       const panel = event.target.closest("[data-panel-body]");
