@@ -164,7 +164,7 @@ def test_an_admin_records_a_transaction_and_sees_the_balance_move(
     expect(toggle).to_be_focused()
     expect(toggle).to_have_attribute("aria-expanded", "false")
     # The Balances cards, loaded before the change, show the new balance too.
-    page.get_by_role("link", name="‹ Balances").click()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link").click()
     card = page.locator(f".account-card[data-account='{source['id']}']")
     expect(card.locator("[data-testid=balance]")).to_have_attribute(
         "data-value", str(Decimal(account(admin_server, source["id"])["balance"]))
