@@ -313,6 +313,27 @@ class Dataset:
                 assigned += 1
                 yield message
 
+    def live_messages(
+        self, tag: str, *, days: int = 4, campaigns: int = 5, per_cell: int = 50
+    ) -> Iterator[dict[str, Any]]:
+        """An endless stream of new messages (external ids `l-<tag>-…`) of the `campaigns`
+        busiest campaigns, dated on the dataset's last `days` days ("today and the days
+        before"), as an always-on sender and late reports would add them to a live ledger."""
+        totals: dict[int, int] = {}
+        for _, ci, count in self.cells():
+            totals[ci] = totals.get(ci, 0) + count
+        busiest = sorted(totals, key=lambda ci: -totals[ci])[:campaigns]
+        last = self.preset.days - 1
+        sequence = 0
+        for round_number in itertools.count():
+            for day in range(last - days + 1, last + 1):
+                for ci in busiest:
+                    salt = f"live-{tag}-{round_number}"
+                    for message in self._cell(day, ci, per_cell, 0, salt=salt):
+                        message["externalId"] = f"l-{tag}-{sequence:09d}"
+                        sequence += 1
+                        yield message
+
     def _cell(
         self, day: int, ci: int, count: int, first_seq: int, salt: str = ""
     ) -> Iterator[dict[str, Any]]:
