@@ -1,6 +1,5 @@
 """Business dates as day numbers (days since 1970-01-01): how the ledger sends them to
-PostgreSQL and how the in-memory indexes (backend/usage_index.py, backend/center_index.py)
-count them."""
+PostgreSQL and how the reporting engine (backend/engine/) stores and counts them."""
 
 from __future__ import annotations
 
