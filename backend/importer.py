@@ -32,6 +32,7 @@ from backend.accounts.transactions import (
     record_transactions,
 )
 from backend.catalog import advance_catalog_versions
+from backend.costs.attributes import ATTRIBUTE_FIELDS
 from backend.costs.templates import check_template_text
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
@@ -49,11 +50,12 @@ SECTIONS = (
     "organizations", "zones", "centers", "creditSources", "campaigns", "messages",
     "creditTransactions",
 )  # fmt: skip
-# A message's fields (specification §6); `reportedAt` may be left out.
+# A message's fields (specification §6); `reportedAt` and the cost attributes (§10) may be
+# left out.
 MESSAGE_FIELDS = (
     "externalId", "campaignId", "centerId", "guestId", "sentAt", "outcome", "credits",
 )  # fmt: skip
-OPTIONAL_MESSAGE_FIELDS = ("reportedAt",)
+OPTIONAL_MESSAGE_FIELDS = ("reportedAt", *ATTRIBUTE_FIELDS)
 # Problems kept to be listed; past this they are counted only (a file of garbage must not fill
 # the memory with its complaints).
 MAX_LISTED_PROBLEMS = 10_000

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +30,13 @@ from backend.bounds import (
     latest_reported_at,
     latest_sent_at,
 )
+from backend.costs.attributes import (
+    ATTRIBUTE_FIELDS,
+    NO_ATTRIBUTES,
+    CostAttributes,
+    channel_mismatch,
+    parse_attributes,
+)
 from backend.days import day_number
 from backend.engine.writes import MessagePlace, record_batch
 from backend.enums import CreatedFrom, MessageOutcome
@@ -44,10 +51,10 @@ logger = logging.getLogger(__name__)
 
 
 MAX_BATCH_SIZE = 10_000
-# Rows per INSERT statement: well under SQLite's 32,766 bound parameters (10 per row).
+# Rows per INSERT statement: well under SQLite's 32,766 bound parameters (15 per row).
 _ROWS_PER_STATEMENT = 500
 _REQUIRED = ("externalId", "campaignId", "centerId", "guestId", "sentAt", "outcome", "credits")
-_ALLOWED = frozenset({*_REQUIRED, "reportedAt"})
+_ALLOWED = frozenset({*_REQUIRED, "reportedAt", *ATTRIBUTE_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,7 @@ class ParsedMessage:
     outcome: MessageOutcome
     credits_e4: int
     reported_at: datetime
+    attributes: CostAttributes = NO_ATTRIBUTES
 
 
 @dataclass(frozen=True)
@@ -264,6 +272,10 @@ def parse_message(raw: Mapping[str, Any], now: datetime | None = None) -> Parsed
     reported = raw.get("reportedAt")
     reported_at = sent_at if reported is None else parse_instant(reported, "reportedAt")
     check_times(sent_at, reported_at, now or datetime.now(UTC), "sentAt")
+    try:
+        attributes = parse_attributes(raw)
+    except ValueError as problem:
+        raise RowProblem(str(problem)) from None
     return ParsedMessage(
         external_id,
         campaign_id,
@@ -273,6 +285,7 @@ def parse_message(raw: Mapping[str, Any], now: datetime | None = None) -> Parsed
         outcome,
         credits_to_e4(raw["credits"]),
         reported_at,
+        attributes,
     )
 
 
@@ -344,6 +357,14 @@ async def _validate(
             errors.append(RowError(index, verdict))
             continue
         organization_id, zone = verdict
+        if message.attributes is not NO_ATTRIBUTES:
+            # The channel is the campaign's: an encoding or a category must fit it.
+            mismatch = channel_mismatch(
+                message.attributes, campaigns[message.campaign_id].channel, message.campaign_id
+            )
+            if mismatch is not None:
+                errors.append(RowError(index, mismatch))
+                continue
         # The business date: the calendar date at the center when the message was sent
         # (daylight saving included).
         valid.append(
@@ -435,6 +456,10 @@ _COLUMNS = (
     "outcome",
     "credits_e4",
     "reported_at",
+    "units",
+    "country_code",
+    "encoding",
+    "category",
 )
 
 
@@ -455,13 +480,17 @@ def _sql_values(row: _Validated, guest_key: int) -> list[Any]:
         m.outcome.value,
         m.credits_e4,
         reported_at,
+        m.attributes.units,
+        *_attribute_texts(m.attributes),
     ]
 
 
 _CONFLICT_KEY = "(organization_id, external_id, center_id)"
 _UPDATE_IF_NEWER = (
     "DO UPDATE SET outcome = excluded.outcome, credits_e4 = excluded.credits_e4, "
-    "reported_at = excluded.reported_at WHERE message.reported_at < excluded.reported_at "
+    "reported_at = excluded.reported_at, units = excluded.units, "
+    "country_code = excluded.country_code, encoding = excluded.encoding, "
+    "category = excluded.category WHERE message.reported_at < excluded.reported_at "
     # Never restate a message recorded with another identity: the batch is then rejected.
     "AND message.campaign_id = excluded.campaign_id AND message.center_id = excluded.center_id "
     "AND message.guest_id = excluded.guest_id AND message.sent_at = excluded.sent_at"
@@ -491,12 +520,15 @@ _PG_BATCH = (
     f"{_PG_INSTANT.format(c='sent_us')} AS sent_at, "
     "DATE '1970-01-01' + b.business_day::int4 AS business_date, "
     "($11::text[])[b.outcome_at] AS outcome, b.credits_e4, "
-    f"{_PG_INSTANT.format(c='reported_us')} AS reported_at "
+    f"{_PG_INSTANT.format(c='reported_us')} AS reported_at, "
+    "b.units::int4 AS units, ($16::text[])[b.attributes_at] AS country_code, "
+    "($17::text[])[b.attributes_at] AS encoding, ($18::text[])[b.attributes_at] AS category "
     f"FROM unnest($2::text[], {_PG_INTEGERS.format(n=4)}, {_PG_INTEGERS.format(n=6)}, $7::text[], "
     f"{_PG_INTEGERS.format(n=8)}, {_PG_INTEGERS.format(n=9)}, {_PG_INTEGERS.format(n=10)}, "
-    f"{_PG_INTEGERS.format(n=12)}, {_PG_INTEGERS.format(n=13)}, {_PG_INTEGERS.format(n=14)}) "
+    f"{_PG_INTEGERS.format(n=12)}, {_PG_INTEGERS.format(n=13)}, {_PG_INTEGERS.format(n=14)}, "
+    f"{_PG_INTEGERS.format(n=15)}, {_PG_INTEGERS.format(n=19)}) "
     "AS b (external_id, campaign_at, center_at, guest_id, guest_key, sent_us, business_day, "
-    "outcome_at, credits_e4, reported_us)"
+    "outcome_at, credits_e4, reported_us, units, attributes_at)"
 )
 # The upsert answers with a summary, not a row per message: counts, the campaigns it changed and
 # the keys it left alone (none in a batch of new messages), so a 10,000-message batch does not
@@ -532,7 +564,7 @@ def _joined(numbers: Iterable[int]) -> str:
     return ",".join(map(str, numbers))
 
 
-def _coded(values: Sequence[str]) -> tuple[list[str], str]:
+def _coded(values: Sequence[H]) -> tuple[list[H], str]:
     """The distinct values, and each value's position (from 1) among them, joined."""
     distinct = list(dict.fromkeys(values))
     position = {value: at for at, value in enumerate(distinct, start=1)}
@@ -568,7 +600,32 @@ async def _pg_batch_values(
             sent if m.reported_at is m.sent_at else _microseconds(m.reported_at)
             for m, sent in zip(messages, sent_us, strict=True)
         ),
+        _joined(m.attributes.units for m in messages),
+        *_pg_attributes(messages),
     ]
+
+
+def _pg_attributes(messages: Sequence[ParsedMessage]) -> list[Any]:
+    """Countries, encodings and categories as three arrays of the batch's distinct combinations
+    of them (few: most batches have one, all null) and each message's position among those,
+    joined: parameters $16 to $19."""
+    combinations, at = _coded([_attribute_texts(m.attributes) for m in messages])
+    return [
+        [c[0] for c in combinations],
+        [c[1] for c in combinations],
+        [c[2] for c in combinations],
+        at,
+    ]
+
+
+def _attribute_texts(attributes: CostAttributes) -> tuple[str | None, str | None, str | None]:
+    """Country, encoding and category as the text columns hold them."""
+    encoding, category = attributes.encoding, attributes.category
+    return (
+        attributes.country_code,
+        None if encoding is None else encoding.value,
+        None if category is None else category.value,
+    )
 
 
 async def _pg_insert_new(connection: BaseDBAsyncClient, parameters: list[Any]) -> bool:
@@ -593,6 +650,7 @@ _SELECT_STORED = (
     "WHERE organization_id = {org} AND external_id {match}"
 )
 T = TypeVar("T")
+H = TypeVar("H", bound=Hashable)
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

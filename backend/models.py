@@ -152,6 +152,14 @@ class Message(Model):
     # DECIMAL text as binary floats), and the ledger accepts at most four decimal places.
     credits_e4 = fields.BigIntField()
     reported_at = fields.DatetimeField()
+    # What the message says about its own cost (§10; backend/costs/attributes.py): billed units
+    # (1 unless told; also for every message recorded before they existed), the recipient's
+    # ISO 3166-1 alpha-2 country, the SMS encoding (GSM_7 or UCS_2) and the WhatsApp category.
+    # A restatement replaces them with outcome and credits.
+    units = fields.IntField(default=1, db_default=1)
+    country_code = fields.CharField(max_length=2, null=True)
+    encoding = fields.CharField(max_length=8, null=True)
+    category = fields.CharField(max_length=16, null=True)
 
     class Meta:
         table = "message"
@@ -229,6 +237,43 @@ class CreditTransaction(Model):
                 name="credit_transaction_days",
             ),
         )
+
+
+class RateCard(Model):
+    """What a credit source charges per billed unit from `valid_from` until the next card of
+    the same source (§10); its rates are `RateCardRate` rows."""
+
+    id = fields.BigIntField(primary_key=True)
+    credit_source: fields.ForeignKeyRelation[CreditSource] = fields.ForeignKeyField(
+        "models.CreditSource", related_name="rate_cards", on_delete=fields.RESTRICT
+    )
+    credit_source_id: str
+    # A business date: a message is priced by the card valid on its own business date.
+    valid_from = fields.DateField()
+
+    class Meta:
+        table = "rate_card"
+        unique_together = (("credit_source", "valid_from"),)
+
+
+class RateCardRate(Model):
+    """One rate of a card. "*" stands for any country or any category (not NULL, so that the
+    unique key holds on both databases and a lookup is a plain equality)."""
+
+    id = fields.BigIntField(primary_key=True)
+    rate_card: fields.ForeignKeyRelation[RateCard] = fields.ForeignKeyField(
+        "models.RateCard", related_name="rates", on_delete=fields.CASCADE
+    )
+    rate_card_id: int
+    channel = fields.CharEnumField(Channel, max_length=16)
+    country_code = fields.CharField(max_length=2)
+    category = fields.CharField(max_length=16)
+    # Ten-thousandths of a credit per unit, as every credit amount.
+    credits_per_unit_e4 = fields.BigIntField()
+
+    class Meta:
+        table = "rate_card_rate"
+        unique_together = (("rate_card", "channel", "country_code", "category"),)
 
 
 class Guest(Model):

@@ -26,6 +26,7 @@ from graphql import (
     EnumValueNode,
     GraphQLError,
     GraphQLID,
+    GraphQLInt,
     GraphQLString,
     ObjectValueNode,
     StringValueNode,
@@ -36,6 +37,8 @@ from graphql.pyutils import inspect
 from strawberry.types.scalar import ScalarDefinition
 
 from backend.api.datetime_scalar import parse_datetime
+from backend.costs.attributes import WhatsAppCategory
+from backend.costs.templates import SmsEncoding
 from backend.enums import MessageOutcome
 
 # The Python side of the scalar: the dict the ledger reads, keyed by the GraphQL field names.
@@ -61,6 +64,28 @@ def _outcome(value: Any) -> MessageOutcome:
     return outcome
 
 
+def _int(value: Any) -> Any:
+    return value if type(value) is int else GraphQLInt.coerce_input_value(value)
+
+
+def _named(kind: Any) -> Callable[[Any], Any]:
+    """The parser of an enum written by its value's name (SmsEncoding, WhatsAppCategory)."""
+    members = {member.name: member for member in kind}
+    names = ", ".join(members)
+
+    def parse(value: Any) -> Any:
+        member = members.get(value) if type(value) is str else None
+        if member is None:
+            raise GraphQLError(f"{inspect(value)} is not one of {names}.")
+        return member
+
+    return parse
+
+
+# Fields of an enum type: written as enum values in a document, not as strings.
+_ENUM_FIELDS = frozenset({"outcome", "encoding", "category"})
+
+
 def _as_sent(value: Any) -> Any:
     # Credits: the ledger reads the text as sent, and refuses JSON numbers, by its own rules.
     return value
@@ -77,7 +102,15 @@ _REQUIRED: dict[str, Callable[[Any], Any]] = {
     "outcome": _outcome,
     "credits": _as_sent,
 }
-_OPTIONAL: dict[str, Callable[[Any], Any]] = {"reportedAt": parse_datetime}
+# The cost attributes (§10) are checked by the ledger too: bounds, the country list and the
+# campaign's channel are its rules, each bad value a named row.
+_OPTIONAL: dict[str, Callable[[Any], Any]] = {
+    "reportedAt": parse_datetime,
+    "units": _int,
+    "countryCode": _text,
+    "encoding": _named(SmsEncoding),
+    "category": _named(WhatsAppCategory),
+}
 _FIELDS = frozenset({*_REQUIRED, *_OPTIONAL})
 
 
@@ -105,18 +138,24 @@ def parse_message_input(value: Any) -> MessageRecord:
     return MessageRecord(record)
 
 
+_ENUM_EXAMPLES = {"outcome": "PROCESSED", "encoding": "GSM_7", "category": "MARKETING"}
+
+
 def parse_message_literal(
     node: ValueNode, variables: Mapping[str, Any] | None = None
 ) -> MessageRecord:
-    """A message written into the document: an object literal whose `outcome` is written as an
-    enum value (`outcome: PROCESSED`) and whose other fields are not."""
+    """A message written into the document: an object literal whose `outcome`, `encoding` and
+    `category` are written as enum values (`outcome: PROCESSED`) and whose other fields are
+    not."""
     if not isinstance(node, ObjectValueNode):
         raise GraphQLError("A MessageInput is an object with the fields of one message.", node)
     for field in node.fields:
         name, field_node = field.name.value, field.value
-        if name == "outcome" and isinstance(field_node, StringValueNode):
-            raise GraphQLError("outcome is written as an enum value, e.g. PROCESSED.", field_node)
-        if name != "outcome" and isinstance(field_node, EnumValueNode):
+        if name in _ENUM_FIELDS and isinstance(field_node, StringValueNode):
+            raise GraphQLError(
+                f"{name} is written as an enum value, e.g. {_ENUM_EXAMPLES[name]}.", field_node
+            )
+        if name not in _ENUM_FIELDS and isinstance(field_node, EnumValueNode):
             raise GraphQLError(f"{name} is written as a string.", field_node)
     return parse_message_input(value_from_ast_untyped(node, dict(variables or {})))
 
@@ -130,7 +169,11 @@ MESSAGE_INPUT: ScalarDefinition = strawberry.scalar(
         "`sentAt: DateTime!` (ISO 8601 instant **with** offset, e.g. "
         "2026-03-01T23:30:00+05:30), `outcome: MessageOutcome!`, `credits: Decimal!` (cost "
         "after any refund; at most 4 places) and `reportedAt: DateTime` (when upstream "
-        "observed this state; defaults to `sentAt`). A scalar so that a batch of 10,000 is "
+        "observed this state; defaults to `sentAt`). Optional cost attributes: `units: Int` "
+        "(billed units, e.g. SMS segments; 1 to 1,000, default 1), `countryCode: String` (the "
+        "recipient's ISO 3166-1 alpha-2 country, e.g. IN), `encoding: SmsEncoding` (SMS "
+        "campaigns only) and `category: WhatsAppCategory` (WhatsApp campaigns only); a "
+        "restatement replaces them. A scalar so that a batch of 10,000 is "
         "read in one pass; the fields are checked as an input object's would be."
     ),
     parse_value=parse_message_input,
