@@ -33,6 +33,7 @@ from backend.accounts.transactions import (
 )
 from backend.catalog import advance_catalog_versions
 from backend.costs.attributes import ATTRIBUTE_FIELDS
+from backend.costs.rate_cards import parse_rate_card, store_rate_cards
 from backend.costs.templates import check_template_text
 from backend.enums import CampaignStatus, CampaignType, Channel, CreatedFrom
 from backend.errors import ProductError
@@ -48,7 +49,7 @@ from backend.models import Campaign, Center, CreditSource, Organization, Zone
 
 SECTIONS = (
     "organizations", "zones", "centers", "creditSources", "campaigns", "messages",
-    "creditTransactions",
+    "creditTransactions", "rateCards",
 )  # fmt: skip
 # A message's fields (specification §6); `reportedAt` and the cost attributes (§10) may be
 # left out.
@@ -483,8 +484,10 @@ async def apply_document(
             )
             if on_progress is not None:
                 on_progress(start + len(batch), len(messages))
-        await _write_credit_transactions(
-            _records(document, "creditTransactions"), actor, problems, after=len(messages)
+        transactions = _records(document, "creditTransactions")
+        await _write_credit_transactions(transactions, actor, problems, after=len(messages))
+        await _write_rate_cards(
+            _records(document, "rateCards"), problems, after=len(messages) + len(transactions)
         )
         problems.raise_if_any()
     return ImportSummary(len(writes), len(messages), writer.inserted, writer.updated)
@@ -503,6 +506,26 @@ async def _write_credit_transactions(
             for error in rejected.errors:
                 row = start + error.index
                 problems.add(f"creditTransactions[{row}]: {error.reason}", after + row)
+
+
+async def _write_rate_cards(rows: list[Any], problems: _Problems, *, after: int) -> None:
+    """The `rateCards` section (§10): each card upserted by (creditSourceId, validFrom), its
+    rates replaced; every refused card named by its place (listed after the transactions)."""
+    sources = dict(await CreditSource.all().values_list("id", "organization_id"))
+    cards = []
+    first_at: dict[tuple[str, object], int] = {}
+    for index, record in enumerate(rows):
+        card, refusals = parse_rate_card(record, sources)
+        if card is not None:
+            key = (card.credit_source_id, card.valid_from)
+            if key in first_at:
+                refusals = [f"the same creditSourceId and validFrom as rateCards[{first_at[key]}]"]
+            first_at.setdefault(key, index)
+            cards.append(card)
+        for refusal in refusals:
+            problems.add(f"rateCards[{index}]: {refusal}", after + index)
+    if not problems.total:
+        await store_rate_cards(cards)
 
 
 async def _apply_lines(
