@@ -33,45 +33,37 @@ class MessagePlace(NamedTuple):
     credits_e4: int
 
 
-# PostgreSQL: the batch's visits (distinct, in key order) go in with their previous-visit days
-# (an index probe into the guest's stored visits to the campaign, or the batch's own earlier
-# visit; a stored visit the batch repeats stays as it is), and the statement answers with the
-# guests that have a stored visit after one of the new ones. The subqueries read the table as
-# it was before the statement: stored visits only.
-_PG_INSERT_VISITS = (
-    "WITH batch AS (SELECT b.*, "
-    "LAG(b.day) OVER (PARTITION BY b.campaign_id, b.guest_key "
-    "ORDER BY b.day, b.center_id) AS batch_previous, "
-    "LAG(b.day) OVER (PARTITION BY b.campaign_id, b.guest_key, b.center_id ORDER BY b.day) "
-    "AS batch_previous_center "
-    "FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[]) "
-    "AS b (campaign_id, center_id, guest_key, day)), "
-    "inserted AS (INSERT INTO usage_visit (campaign_id, center_id, guest_key, day, "
-    "previous_day, previous_center_day, seq) "
-    "SELECT n.campaign_id, n.center_id, n.guest_key, n.day, "
-    "GREATEST(COALESCE(n.batch_previous, 0), COALESCE((SELECT v.day FROM usage_visit v "
-    "WHERE v.campaign_id = n.campaign_id AND v.guest_key = n.guest_key "
-    "AND (v.day, v.center_id) < (n.day, n.center_id) "
-    "ORDER BY v.day DESC, v.center_id DESC LIMIT 1), 0)), "
-    "GREATEST(COALESCE(n.batch_previous_center, 0), COALESCE((SELECT max(v.day) "
-    "FROM usage_visit v WHERE v.campaign_id = n.campaign_id AND v.guest_key = n.guest_key "
-    "AND v.center_id = n.center_id AND v.day < n.day), 0)), c.ledger_seq "
-    "FROM batch n JOIN campaign c ON c.id = n.campaign_id "
-    "ON CONFLICT (campaign_id, guest_key, day, center_id) DO NOTHING "
-    "RETURNING campaign_id, center_id, guest_key, day) "
-    "SELECT DISTINCT i.campaign_id, i.guest_key FROM inserted i WHERE EXISTS ("
-    "SELECT FROM usage_visit v WHERE v.campaign_id = i.campaign_id "
-    "AND v.guest_key = i.guest_key AND (v.day, v.center_id) > (i.day, i.center_id))"
+# The latest stored visit day of each (campaign, guest) pair at each center it visited: enough
+# to give the batch's newest visits their previous days without reading whole histories.
+_PG_LATEST = (
+    "SELECT v.campaign_id, v.guest_key, v.center_id, max(v.day) AS day "
+    "FROM unnest($1::text[], $2::int4[]) AS p (campaign_id, guest_key) "
+    "JOIN usage_visit v ON v.campaign_id = p.campaign_id AND v.guest_key = p.guest_key "
+    "GROUP BY v.campaign_id, v.guest_key, v.center_id"
 )
-# SQLite (one writer, smaller ledgers): the new visits go in, and every visit of their guests
-# has its previous-visit days recomputed below.
-_SQLITE_INSERT_VISITS = (
+_SQLITE_LATEST = (
+    "SELECT v.campaign_id, v.guest_key, v.center_id, max(v.day) AS day "
+    "FROM json_each(?) AS p JOIN usage_visit v "
+    "ON v.campaign_id = p.value ->> 0 AND v.guest_key = p.value ->> 1 "
+    "GROUP BY v.campaign_id, v.guest_key, v.center_id"
+)
+_VISIT_COLUMNS = (
     "INSERT INTO usage_visit (campaign_id, center_id, guest_key, day, previous_day, "
     "previous_center_day, seq) "
-    "SELECT v.value ->> 0, v.value ->> 1, v.value ->> 2, v.value ->> 3, -1, -1, c.ledger_seq "
+)
+_PG_INSERT_VISITS = (
+    f"{_VISIT_COLUMNS}SELECT v.campaign_id, v.center_id, v.guest_key, v.day, v.previous_day, "
+    "v.previous_center_day, c.ledger_seq "
+    "FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[], $5::int4[], $6::int4[]) "
+    "AS v (campaign_id, center_id, guest_key, day, previous_day, previous_center_day) "
+    "JOIN campaign c ON c.id = v.campaign_id "
+    "ON CONFLICT (campaign_id, guest_key, day, center_id) DO NOTHING"
+)
+_SQLITE_INSERT_VISITS = (
+    f"{_VISIT_COLUMNS}SELECT v.value ->> 0, v.value ->> 1, v.value ->> 2, v.value ->> 3, "
+    "v.value ->> 4, v.value ->> 5, c.ledger_seq "
     "FROM json_each(?) AS v JOIN campaign c ON c.id = v.value ->> 0 WHERE true "
-    "ON CONFLICT (campaign_id, guest_key, day, center_id) DO NOTHING "
-    "RETURNING campaign_id, guest_key"
+    "ON CONFLICT (campaign_id, guest_key, day, center_id) DO NOTHING"
 )
 # The previous-visit days of every visit of the given (campaign, guest) pairs, recomputed;
 # only rows whose days change are written (and renumbered).
@@ -79,7 +71,7 @@ _PREVIOUS = (
     "WITH pairs AS ({pairs}), ranked AS ("
     "SELECT v.id, v.campaign_id, "
     "COALESCE(LAG(v.day) OVER (PARTITION BY v.campaign_id, v.guest_key "
-    "ORDER BY v.day, v.center_id), 0) AS previous_day, "
+    "ORDER BY v.day, v.center_id{binary}), 0) AS previous_day, "
     "COALESCE(LAG(v.day) OVER (PARTITION BY v.campaign_id, v.guest_key, v.center_id "
     "ORDER BY v.day), 0) AS previous_center_day "
     "FROM usage_visit v JOIN pairs p "
@@ -90,6 +82,9 @@ _PREVIOUS = (
     "WHERE usage_visit.id = r.id AND (usage_visit.previous_day <> r.previous_day "
     "OR usage_visit.previous_center_day <> r.previous_center_day)"
 )
+# Same-day visits at several centers are ordered by center id code point by code point, as
+# Python compares strings (SQLite's default; PostgreSQL's "C" collation).
+_BINARY = {"postgres": ' COLLATE "C"', "sqlite": ""}
 _PG_PAIRS = "SELECT DISTINCT * FROM unnest($1::text[], $2::int4[]) AS p (campaign_id, guest_key)"
 _SQLITE_PAIRS = (
     "SELECT DISTINCT p.value ->> 0 AS campaign_id, p.value ->> 1 AS guest_key "
@@ -192,16 +187,70 @@ async def _raise_seq(
 async def _insert_visits(
     connection: BaseDBAsyncClient, dialect: str, visits: list[tuple[str, str, int, int]]
 ) -> list[tuple[str, int]]:
-    """Insert the visits not stored yet; the (campaign, guest) pairs whose stored visits'
-    previous days must be recomputed."""
+    """Insert the visits not stored yet, with their previous days where the guest has no
+    stored visit after them (the usual case: the newest days); the (campaign, guest) pairs
+    left to `_recompute_previous`."""
     if not visits:
         return []
+    by_pair: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for campaign_id, center_id, guest_key, day in visits:
+        by_pair.setdefault((campaign_id, guest_key), []).append((day, center_id))
+    latest = await _latest_stored(connection, dialect, sorted(by_pair))
+    rows: list[tuple[str, str, int, int, int, int]] = []
+    late: list[tuple[str, int]] = []
+    for (campaign_id, guest_key), batch in by_pair.items():
+        at_center = latest.get((campaign_id, guest_key), {})
+        fresh = _fresh_visits(sorted(batch), at_center)
+        if fresh is None:  # a stored visit lies after one of these: recomputed below
+            late.append((campaign_id, guest_key))
+            fresh = [(day, center_id, -1, -1) for day, center_id in batch]
+        rows.extend(
+            (campaign_id, center_id, guest_key, day, previous, previous_here)
+            for day, center_id, previous, previous_here in fresh
+        )
+    if rows:
+        if dialect == "postgres":
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            await connection.execute_query(_PG_INSERT_VISITS, columns)
+        else:
+            await connection.execute_query(_SQLITE_INSERT_VISITS, [json.dumps(rows)])
+    return late
+
+
+def _fresh_visits(
+    batch: list[tuple[int, str]], at_center: dict[str, int]
+) -> list[tuple[int, str, int, int]] | None:
+    """The batch's visits of one guest to one campaign, in (day, center) order, that are not
+    stored, each with its previous day and previous day at its center; None when a stored
+    visit comes after one of them (then the guest's visits are recomputed whole). Centers are
+    compared by code point, as the database orders them (`_BINARY`)."""
+    stored_last = max(((day, center) for center, day in at_center.items()), default=(0, ""))
+    previous, previous_at = stored_last[0], dict(at_center)
+    fresh = []
+    for day, center_id in batch:
+        last_here = at_center.get(center_id)
+        if last_here == day:
+            continue  # stored already: the latest visit at its center
+        if (last_here is not None and day < last_here) or (day, center_id) < stored_last:
+            return None
+        fresh.append((day, center_id, previous, previous_at.get(center_id, 0)))
+        previous, previous_at[center_id] = day, day
+    return fresh
+
+
+async def _latest_stored(
+    connection: BaseDBAsyncClient, dialect: str, pairs: list[tuple[str, int]]
+) -> dict[tuple[str, int], dict[str, int]]:
     if dialect == "postgres":
-        columns = [list(column) for column in zip(*visits, strict=True)]
-        rows = await connection.execute_query_dict(_PG_INSERT_VISITS, columns)
+        campaigns, guests = (list(column) for column in zip(*pairs, strict=True))
+        rows = await connection.execute_query_dict(_PG_LATEST, [campaigns, guests])
     else:
-        rows = await connection.execute_query_dict(_SQLITE_INSERT_VISITS, [json.dumps(visits)])
-    return [(row["campaign_id"], int(row["guest_key"])) for row in rows]
+        rows = await connection.execute_query_dict(_SQLITE_LATEST, [json.dumps(pairs)])
+    latest: dict[tuple[str, int], dict[str, int]] = {}
+    for row in rows:
+        pair = (row["campaign_id"], int(row["guest_key"]))
+        latest.setdefault(pair, {})[row["center_id"]] = int(row["day"])
+    return latest
 
 
 async def _recompute_previous(
@@ -209,9 +258,13 @@ async def _recompute_previous(
 ) -> None:
     if dialect == "postgres":
         campaigns, guests = (list(column) for column in zip(*pairs, strict=True))
-        await connection.execute_query(_PREVIOUS.format(pairs=_PG_PAIRS), [campaigns, guests])
+        await connection.execute_query(
+            _PREVIOUS.format(pairs=_PG_PAIRS, binary=_BINARY[dialect]), [campaigns, guests]
+        )
     else:
-        await connection.execute_query(_PREVIOUS.format(pairs=_SQLITE_PAIRS), [json.dumps(pairs)])
+        await connection.execute_query(
+            _PREVIOUS.format(pairs=_SQLITE_PAIRS, binary=_BINARY[dialect]), [json.dumps(pairs)]
+        )
 
 
 async def _add_cells(
@@ -255,7 +308,7 @@ _REBUILD_VISITS = (
     "previous_center_day, seq) "
     "SELECT v.campaign_id, v.center_id, v.guest_key, v.day, "
     "COALESCE(LAG(v.day) OVER (PARTITION BY v.campaign_id, v.guest_key "
-    "ORDER BY v.day, v.center_id), 0), "
+    "ORDER BY v.day, v.center_id{binary}), 0), "
     "COALESCE(LAG(v.day) OVER (PARTITION BY v.campaign_id, v.guest_key, v.center_id "
     "ORDER BY v.day), 0), c.ledger_seq "
     "FROM (SELECT DISTINCT m.campaign_id, m.center_id, m.guest_key, {day} AS day "
@@ -294,5 +347,7 @@ async def rebuild_campaigns(
     else:
         await connection.execute_script("DELETE FROM usage_visit; DELETE FROM usage_cell")
     day = _DAY_OF_DATE[dialect]
-    await connection.execute_query(_REBUILD_VISITS.format(day=day, only=only), values)
+    await connection.execute_query(
+        _REBUILD_VISITS.format(day=day, only=only, binary=_BINARY[dialect]), values
+    )
     await connection.execute_query(_REBUILD_CELLS.format(day=day, only=only), values)
