@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 
 from backend.api.context import Context
+from backend.api.cost_types import CostExplanation, campaign_cost_explanation, subject_of
 from backend.api.enums import CampaignStatusEnum, CampaignTypeEnum, ChannelEnum, CreatedFromEnum
 from backend.api.inputs import DateRange, window_of
 from backend.api.template_types import TemplateCost
@@ -151,6 +152,19 @@ class Campaign:
     def template_cost(self) -> TemplateCost | None:
         analysis = campaign_template_analysis(self.template, self.channel)
         return None if analysis is None else TemplateCost.of(analysis)
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description=(
+            "Why the campaign cost what it cost (units, countries, categories, outcomes, the "
+            "rate card and the template's rewrite), within the caller's scope. `dateRange` "
+            "overrides the window the campaign was queried with."
+        )
+    )
+    async def cost_explanation(
+        self, info: Info, date_range: DateRange | None = None
+    ) -> CostExplanation:
+        subject = subject_of(str(self.id), self.channel, str(self.credit_source.id), self.template)
+        return await campaign_cost_explanation(info, subject, self.scope, self._window(date_range))
 
     @strawberry.field(  # type: ignore[untyped-decorator]
         description=(
