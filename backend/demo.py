@@ -13,6 +13,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from backend.costs.templates import campaign_template_analysis
+from backend.enums import Channel
+
 ORGANIZATION_ID = "org-serenity"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
@@ -271,7 +274,52 @@ def hierarchy_document() -> dict[str, Any]:
             }
             for i, n, t, f, o, ch, s, st, _ in _CAMPAIGNS
         ],
+        "rateCards": [
+            {"creditSourceId": s, "validFrom": _RATES_FROM, "rates": _rate_list()}
+            for s, _ in _SOURCES
+        ],
     }
+
+
+# Why it cost what it cost (§10): every account prices a unit by channel, the recipient's
+# country and (WhatsApp) the category, and messages are charged units x rate, bar a few.
+_RATES_FROM = "2000-01-01"
+_RATES: dict[tuple[str, str, str | None], Decimal] = {
+    ("SMS", "IN", None): Decimal("0.25"),
+    ("SMS", "US", None): Decimal("0.6"),
+    ("SMS", "AE", None): Decimal("0.9"),
+    ("SMS", "*", None): Decimal("0.75"),
+    ("WHATSAPP", "IN", "MARKETING"): Decimal("0.9"),
+    ("WHATSAPP", "IN", None): Decimal("0.35"),
+    ("WHATSAPP", "*", "MARKETING"): Decimal("1.5"),
+    ("WHATSAPP", "*", "SERVICE"): Decimal("0"),
+    ("WHATSAPP", "*", None): Decimal("0.5"),
+    ("EMAIL", "*", None): Decimal("0.1"),
+}
+_CENTER_COUNTRY = {"Asia/Kolkata": "IN", "America/New_York": "US", "America/Los_Angeles": "US"}
+_CENTER_COUNTRY_BY_ID = {"c-dubai": "AE", "c-london": "GB"}
+_TRAVELLERS_FROM = ("GB", "US", "AE", "SG", "DE")
+_CATEGORIES = {"cmp-feedback": ("UTILITY", "UTILITY", "UTILITY", "SERVICE")}
+
+
+def _rate_list() -> list[dict[str, Any]]:
+    return [
+        {"channel": ch, "countryCode": c, "category": cat, "creditsPerUnit": str(rate)}
+        for (ch, c, cat), rate in _RATES.items()
+    ]
+
+
+def _rate(channel: str, country: str, category: str | None) -> Decimal:
+    for key in ((channel, country, category), (channel, country, None), (channel, "*", category)):
+        if key in _RATES:
+            return _RATES[key]
+    return _RATES[(channel, "*", None)]
+
+
+def _segments(campaign_id: str, channel: str) -> tuple[int, str | None]:
+    """An SMS campaign's units and encoding, from its template's analysis."""
+    analysis = campaign_template_analysis(_TEMPLATES.get(campaign_id), Channel(channel))
+    return (1, None) if analysis is None else (analysis.segments, analysis.encoding.value)
 
 
 def _reached(created_from: str, owner: str) -> list[tuple[str, str]]:
@@ -280,13 +328,6 @@ def _reached(created_from: str, owner: str) -> list[tuple[str, str]]:
         for c, _, z, tz in _CENTERS
         if created_from == "ORGANIZATION" or (created_from == "ZONE" and z == owner) or c == owner
     ]
-
-
-_COST = {
-    "SMS": (Decimal("1"), Decimal("2")),
-    "WHATSAPP": (Decimal("0.8"), Decimal("0.8")),
-    "EMAIL": (Decimal("0.1"), Decimal("0.1")),
-}
 
 
 def _message(
@@ -299,10 +340,20 @@ def _message(
     sent_at = local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
     roll = rng.random()
     outcome = "PROCESSED" if roll < 0.88 else "FAILED" if roll < 0.95 else "SKIPPED"
-    low, high = _COST[channel]
-    credits = rng.choice((low, high)) if outcome == "PROCESSED" else Decimal(0)
-    if outcome == "FAILED" and channel == "SMS":
-        credits = low  # carriers charge for failed SMS
+    country = _CENTER_COUNTRY_BY_ID.get(center) or _CENTER_COUNTRY.get(tz, "IN")
+    if rng.random() < 0.06:
+        country = rng.choice(_TRAVELLERS_FROM)  # guests with a number from abroad
+    units, encoding = _segments(campaign_id, channel)
+    if channel == "SMS" and units > 1 and rng.random() < 0.15:
+        units -= 1  # a short first name or offer code saves a segment
+    category = None
+    if channel == "WHATSAPP":
+        category = rng.choice(_CATEGORIES.get(campaign_id, ("MARKETING",)))
+    credits = units * _rate(channel, country, category)
+    if rng.random() < 0.02:
+        credits += Decimal("0.05")  # billed off the rate card: what rateMismatches finds
+    if outcome == "SKIPPED" or (outcome == "FAILED" and channel != "SMS"):
+        credits = Decimal(0)  # carriers charge for failed SMS only
     guest = f"g-{center}-{rng.randrange(_GUESTS_PER_CENTER)}"
     if rng.random() < 0.05:
         guest = f"g-{rng.choice(_CENTERS)[0]}-{rng.randrange(_GUESTS_PER_CENTER)}"  # travellers
@@ -314,6 +365,10 @@ def _message(
         "sentAt": sent_at.isoformat(),
         "outcome": outcome,
         "credits": str(credits),
+        "units": units,
+        "countryCode": country,
+        **({"encoding": encoding} if encoding is not None else {}),
+        **({"category": category} if category is not None else {}),
     }
 
 
