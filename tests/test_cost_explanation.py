@@ -11,6 +11,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from backend.api.context import Context
+from backend.api.schema import schema
 from backend.principal import Principal
 from tests.factories import ORG, campaign, load_hierarchy, message, record
 from tests.graphql_client import execute
@@ -341,3 +343,18 @@ async def test_no_processed_message_has_no_credits_per_processed(db: str) -> Non
         "0.0000",
         [],
     )
+
+
+async def test_a_page_of_two_hundred_explanations_is_too_costly_and_fifty_are_not(
+    db: str,
+) -> None:
+    await load_hierarchy(campaigns=[sms_campaign()])
+    query = "{ campaigns(first: %d) { edges { node { costExplanation { credits } } } } }"
+    result = await schema.execute(
+        query % 200, context_value=Context(request=None, response=None, principal=Principal(ORG))
+    )
+    assert result.errors is not None
+    assert result.errors[0].extensions is not None
+    assert result.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"
+    data = await execute(query % 50, principal=Principal(ORG))
+    assert len(data["campaigns"]["edges"]) == 4

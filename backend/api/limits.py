@@ -55,6 +55,9 @@ MAX_COST = 10_000
 REPORT_COST = 500
 CAMPAIGN_COST = 10
 CENTER_BREAKDOWN_COST = 10
+# `Campaign.costExplanation` groups the campaign's messages in SQL (two passes over them, no
+# in-memory arrays): a page of campaigns asking for it pays for each pass.
+COST_EXPLANATION_COST = 50
 UNKNOWN_WINDOW_DAYS = 366
 # A list given in variables (or nested in one) may hold at most this many items; only the
 # batch of `recordMessages` may be longer (it has its own limit, MAX_BATCH_SIZE).
@@ -128,6 +131,8 @@ class _Measure:
             return _Measured(depth, 1 + math.ceil(days / 7))
         if name == "centerBreakdown":
             return _Measured(depth, CENTER_BREAKDOWN_COST)
+        if name == "costExplanation":
+            return _Measured(depth, COST_EXPLANATION_COST + inner.cost)
         if name == "statement":  # a credit account's: a row a day, priced like dateBreakdown
             days = self._window_days(field) or UNKNOWN_WINDOW_DAYS
             return _Measured(depth, 1 + math.ceil(days / 7) + inner.cost)
