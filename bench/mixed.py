@@ -41,6 +41,7 @@ from bench import ops
 from bench.dataset import Dataset
 from bench.dburl import DatabaseUrl, message_count
 from bench.presets import PRESETS
+from bench.results import replace_section
 from bench.run import machine
 from bench.servers import CLI, ROOT, RssSampler, create_token, free_port, product_server
 from bench.timing import Latency, Request, graphql
@@ -263,22 +264,6 @@ def _render(
     return "\n".join(lines) + "\n"
 
 
-def _write_docs(section: str, preset: str, dialect: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text()
-    start, end = (
-        f"<!-- mixed:{preset}-{dialect}:start -->",
-        f"<!-- mixed:{preset}-{dialect}:end -->",
-    )
-    block = f"{start}\n{section}{end}"
-    if start in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
-
-
 async def main(arguments: argparse.Namespace) -> None:
     preset = PRESETS[arguments.preset]
     db = DatabaseUrl(arguments.database_url)
@@ -340,7 +325,7 @@ async def main(arguments: argparse.Namespace) -> None:
     section = _render(preset.name, db.dialect, stored, quiet, loaded, ramp, cold, memory, command)
     print(section)
     if not arguments.no_docs:
-        _write_docs(section, preset.name, db.dialect)
+        replace_section(f"mixed:{preset.name}-{db.dialect}", section)
 
 
 def cli() -> None:

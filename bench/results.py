@@ -201,3 +201,18 @@ def write_results(result: RunResult, path: Path | None) -> str:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")
     return section
+
+
+def replace_section(key: str, section: str) -> None:
+    """Put `section` into docs/benchmarks.md between `<!-- key:start -->` and `<!-- key:end -->`
+    (appended at the end the first time), replacing what an earlier run wrote there."""
+    path = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+    text = path.read_text()
+    start, end = f"<!-- {key}:start -->", f"<!-- {key}:end -->"
+    block = f"{start}\n{section}{end}"
+    if start in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text)

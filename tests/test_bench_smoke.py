@@ -139,3 +139,28 @@ def test_percentiles_and_index_statements() -> None:
     assert Latency.of(samples).p99_ms == pytest.approx(99.0)
     assert all("INCLUDE" in s for s in index_statements("postgres"))
     assert not any("INCLUDE" in s for s in index_statements("sqlite"))
+
+
+def test_mixed_load_and_accounts_benchmarks_run_on_tiny(tiny_database: DatabaseUrl) -> None:
+    """bench.mixed and bench.accounts end to end with real servers, briefly: each phase must
+    record what it asked for and answer every read without an error."""
+    mixed = subprocess.run(
+        [
+            sys.executable, "-m", "bench.mixed", "--preset", "tiny", "--database-url",
+            tiny_database.url, "--seconds", "2", "--rate", "1000", "--ramp", "--no-docs",
+        ],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert mixed.returncode == 0, mixed.stderr[-2000:]
+    assert "errors: quiet 0, under ingest 0" in mixed.stdout, mixed.stdout
+    assert "| organization page, B |" in mixed.stdout
+    accounts = subprocess.run(
+        [
+            sys.executable, "-m", "bench.accounts", "--preset", "tiny", "--database-url",
+            tiny_database.url, "--transactions", "20", "--messages", "2000", "--repeat", "5",
+            "--no-docs",
+        ],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert accounts.returncode == 0, accounts.stderr[-2000:]
+    assert "| one-year statement with its days |" in accounts.stdout, accounts.stdout
