@@ -87,6 +87,9 @@ class CampaignPage:
     totals: Usage
     scope: Scope
     window: DateWindow | None = field(default=None)
+    # The campaigns `totals` covers: every filter but the one on activity (a campaign without
+    # activity adds nothing to a sum). The connection's other sums over campaigns use them too.
+    totals_campaigns: list[CampaignRow] = field(default_factory=list)
 
 
 _catalogs = VersionedCache[list[CampaignRow]]()
@@ -226,7 +229,8 @@ async def campaign_report(
     # Campaigns without activity add nothing to the totals, so the totals need only the
     # filters that do not look at usage, and both come from one call.
     without_usage = replace(spec, active_only=False)
-    candidates = [c.id for c in campaigns if _matches(c, NO_USAGE, without_usage)]
+    candidate_rows = [c for c in campaigns if _matches(c, NO_USAGE, without_usage)]
+    candidates = [c.id for c in candidate_rows]
     usage, totals = await usage_and_totals(candidates, scope, window)
     matched = [
         (c, usage.get(c.id, NO_USAGE))
@@ -260,6 +264,7 @@ async def campaign_report(
         totals=totals,
         scope=scope,
         window=window,
+        totals_campaigns=candidate_rows,
     )
 
 

@@ -8,7 +8,9 @@ The cost model, in the spirit of GitHub's and Shopify's: every object field cost
 window (its own `dateRange`, else the one its campaign inherited, else a year: a campaign's
 all-time span is not known before it runs); a `centerBreakdown` costs 10; a credit account's
 `statement` a point a week of its window (plus what it selects), its `transactions` what a
-transaction selects times `first`. What the cost cannot
+transaction selects times `first`; a connection's fields over every matched campaign
+(`byChannel`, `byCreditSource`, `dateBreakdown`, `previousPeriod`) REPORT_COST each, once per
+connection; `messageOverlap` OVERLAP_COST and a point a day of its window. What the cost cannot
 know (all-time spans, the number of centers) the response's row budget bounds as rows are made
 (`Context.charge_rows`, RESPONSE_TOO_LARGE). Aliases are priced each: every aliased
 report does its own work. Introspection (`__schema`, `__type`) is free, so GraphiQL works.
@@ -59,6 +61,20 @@ CENTER_BREAKDOWN_COST = 10
 # in-memory arrays): a page of campaigns asking for it pays for each pass.
 COST_EXPLANATION_COST = 50
 UNKNOWN_WINDOW_DAYS = 366
+# A `campaigns` connection's fields over every matched campaign (backend/flows.py), priced once
+# whatever the page size: each is another pass like the report's; `dateBreakdown` adds a point
+# per week of the connection's window (a year when it has none), as a campaign's does.
+CONNECTION_REPORTS = {
+    "byChannel": REPORT_COST,
+    "byCreditSource": REPORT_COST,
+    "previousPeriod": REPORT_COST,
+    "dateBreakdown": REPORT_COST,
+}
+# `messageOverlap` sorts every message of its window in scope: the report's price plus a point
+# per day of the window (its `dateRange` is required); `topPairs` what a pair selects times
+# `first`.
+OVERLAP_COST = REPORT_COST
+DEFAULT_TOP_PAIRS = 10
 # A list given in variables (or nested in one) may hold at most this many items; only the
 # batch of `recordMessages` may be longer (it has its own limit, MAX_BATCH_SIZE).
 MAX_LIST_ITEMS = 1_000
@@ -69,6 +85,9 @@ _UNBOUNDED_LISTS = {("recordMessages", "messages")}
 class _Measured:
     depth: int
     cost: int
+    # The cost of a connection's fields over every matched campaign (CONNECTION_REPORTS):
+    # paid once, not once per campaign of the page as what its edges select.
+    once: int = 0
 
 
 class _Measure:
@@ -77,28 +96,31 @@ class _Measure:
     def __init__(self, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]):
         self.fragments = fragments
         self.variables = variables
-        self._done: dict[tuple[str, int | None], _Measured] = {}
-        self._measuring: set[tuple[str, int | None]] = set()
+        self._done: dict[tuple[str, int | None, bool], _Measured] = {}
+        self._measuring: set[tuple[str, int | None, bool]] = set()
 
-    def measure(self, selection_set: SelectionSetNode | None, window: int | None) -> _Measured:
+    def measure(
+        self, selection_set: SelectionSetNode | None, window: int | None, connection: bool = False
+    ) -> _Measured:
         """`window`: the days of the date range the enclosing campaign fields inherit (None:
-        no range, all time)."""
-        depth = cost = 0
+        no range, all time); `connection`: the selection is a `campaigns` connection's own."""
+        depth = cost = once = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                found = self._field(selection, window)
+                found = self._field(selection, window, connection)
             elif isinstance(selection, InlineFragmentNode):
-                found = self.measure(selection.selection_set, window)
+                found = self.measure(selection.selection_set, window, connection)
             elif isinstance(selection, FragmentSpreadNode):
-                found = self._fragment(selection.name.value, window)
+                found = self._fragment(selection.name.value, window, connection)
             else:  # pragma: no cover - graphql-core has no other selection
                 continue
             depth = max(depth, found.depth)
             cost += found.cost
-        return _Measured(depth, cost)
+            once += found.once
+        return _Measured(depth, cost, once)
 
-    def _fragment(self, name: str, window: int | None) -> _Measured:
-        key = (name, window)
+    def _fragment(self, name: str, window: int | None, connection: bool) -> _Measured:
+        key = (name, window, connection)
         done = self._done.get(key)
         if done is not None:
             return done
@@ -106,24 +128,36 @@ class _Measure:
         if fragment is None or key in self._measuring:  # validation refuses both
             return _Measured(0, 0)
         self._measuring.add(key)
-        done = self._done[key] = self.measure(fragment.selection_set, window)
+        done = self._done[key] = self.measure(fragment.selection_set, window, connection)
         self._measuring.discard(key)
         return done
 
-    def _field(self, field: FieldNode, window: int | None) -> _Measured:
+    def _field(self, field: FieldNode, window: int | None, connection: bool) -> _Measured:
         name = field.name.value
         if name.startswith("__"):
             return _Measured(0, 0)
-        if name in ("campaigns", "campaign"):
+        if name in ("campaigns", "campaign", "messageOverlap"):
             window = self._window_days(field)
-        inner = self.measure(field.selection_set, window)
+        inner = self.measure(field.selection_set, window, connection=name == "campaigns")
         depth = 1 + inner.depth
+        if connection and name in CONNECTION_REPORTS:
+            once = CONNECTION_REPORTS[name] + inner.cost
+            if name == "dateBreakdown":
+                once += math.ceil((window or UNKNOWN_WINDOW_DAYS) / 7)
+            return _Measured(depth, 0, once)
         if field.selection_set is None:
             return _Measured(depth, 0)
         if name == "campaigns":
             first = self._argument(field, "first")
             size = first if isinstance(first, int) and first >= 0 else DEFAULT_PAGE_SIZE
-            return _Measured(depth, REPORT_COST + max(size, 1) * inner.cost)
+            return _Measured(depth, REPORT_COST + max(size, 1) * inner.cost + inner.once)
+        if name == "messageOverlap":
+            days = window or MAX_WINDOW_DAYS  # its range is required; a bad one never runs
+            return _Measured(depth, OVERLAP_COST + days + inner.cost)
+        if name == "topPairs":  # the overlap's pairs, each with two campaigns
+            first = self._argument(field, "first")
+            size = first if isinstance(first, int) and first >= 0 else DEFAULT_TOP_PAIRS
+            return _Measured(depth, 1 + max(size, 1) * inner.cost)
         if name == "campaign":
             return _Measured(depth, CAMPAIGN_COST + inner.cost)
         if name == "dateBreakdown":

@@ -78,6 +78,7 @@ async def resolve_campaigns(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         totals=UsageTotals.from_usage(page.totals),
+        report=page,
     )
 
 

@@ -28,6 +28,8 @@ from backend.api.datetime_scalar import DATETIME
 from backend.api.decimal_scalar import DECIMAL
 from backend.api.enums import MessageOutcomeEnum
 from backend.api.execution import ReportExecutionContext
+from backend.api.flow_resolvers import resolve_message_overlap
+from backend.api.flow_types import MessageOverlap
 from backend.api.gate import RequireAuthentication
 from backend.api.limits import QueryLimits
 from backend.api.message_input import MESSAGE_INPUT, MessageRecord
@@ -89,6 +91,15 @@ class Query:
         description=(
             "One account, or null when the organization has no such credit source. "
             "Organization scope only: zone and center principals get FORBIDDEN."
+        ),
+    )
+    message_overlap: MessageOverlap = strawberry.field(
+        resolver=resolve_message_overlap,
+        description=(
+            "Guests messaged by two or more campaigns on the same business day within "
+            "`dateRange` and the caller's scope (narrowed by `zoneId`/`centerId` as in "
+            "`campaigns`): how many, what the messages beyond each guest's first of the day "
+            "cost, and the campaign pairs that overlap most."
         ),
     )
     template_cost: TemplateCost = strawberry.field(

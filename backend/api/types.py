@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -14,11 +14,14 @@ from backend.api.cost_types import CostExplanation, campaign_cost_explanation, s
 from backend.api.enums import CampaignStatusEnum, CampaignTypeEnum, ChannelEnum, CreatedFromEnum
 from backend.api.inputs import DateRange, window_of
 from backend.api.template_types import TemplateCost
-from backend.campaigns import CampaignRow
+from backend.campaigns import CampaignPage, CampaignRow
 from backend.costs.templates import campaign_template_analysis
 from backend.hierarchy import CenterInfo, Scope
 from backend.reports import DateWindow
 from backend.usage import Usage
+
+if TYPE_CHECKING:
+    from backend.api.flow_types import ChannelUsage, CreditSourceUsage
 
 Info = strawberry.Info[Context, None]
 
@@ -234,6 +237,50 @@ class CampaignConnection:
     totals: UsageTotals = strawberry.field(
         description="Over every matching campaign, not just this page."
     )
+    report: strawberry.Private[CampaignPage]
+
+    # Where credits go: over every matching campaign, like `totals` (backend/api/flow_types.py,
+    # imported when called because it imports this module).
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="Per channel with messages in the window: every matching campaign of the "
+        "channel together (a guest counts once in a row), most credits first."
+    )
+    async def by_channel(
+        self,
+    ) -> list[Annotated[ChannelUsage, strawberry.lazy("backend.api.flow_types")]]:
+        from backend.api import flow_types
+
+        return await flow_types.by_channel(self.report)
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="Per credit source with messages in the window: every matching campaign "
+        "drawing on it together, most credits first."
+    )
+    async def by_credit_source(
+        self,
+    ) -> list[Annotated[CreditSourceUsage, strawberry.lazy("backend.api.flow_types")]]:
+        from backend.api import flow_types
+
+        return await flow_types.by_credit_source(self.report)
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="Every matching campaign together, one row per business date of the "
+        "window, ascending and zero-filled; a guest counts once a day. Without a window: the "
+        "first to the last date with messages."
+    )
+    async def date_breakdown(self, info: Info) -> list[DateUsage]:
+        from backend.api import flow_types
+
+        return await flow_types.date_breakdown(self.report, info)
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="The totals over the window of the same length just before this one (for "
+        "March 8-14, March 1-7), same campaigns and scope; null without a window."
+    )
+    async def previous_period(self) -> UsageTotals | None:
+        from backend.api import flow_types
+
+        return await flow_types.previous_period(self.report)
 
 
 @strawberry.type(description="The outcome of an accepted batch; a rejected one stores nothing.")
