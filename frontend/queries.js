@@ -45,6 +45,31 @@ export const QUERY_CAMPAIGN_REPORT = `
   }
   ${CAMPAIGN_COLUMNS}`;
 
+// Where credits go (§10): every matched campaign together, over the report's filters and
+// scope; one aliased connection per channel the filters allow gives the chart's stacks.
+const FLOW_USAGE = "targetedGuests processed creditsConsumed";
+const FLOW_CHANNEL = (alias, filter, shown) => `
+    ${alias}: campaigns(dateRange: $dateRange, zoneId: $zoneId, centerId: $centerId,
+                        filter: ${filter}, first: 0) @include(if: ${shown}) {
+      dateBreakdown { date creditsConsumed }
+    }`;
+export const QUERY_REPORT_FLOW = `
+  query ReportFlow($dateRange: DateRange, $zoneId: ID, $centerId: ID, $filter: CampaignFilter,
+                   $sms: CampaignFilter, $whatsapp: CampaignFilter, $email: CampaignFilter,
+                   $withSms: Boolean!, $withWhatsapp: Boolean!, $withEmail: Boolean!) {
+    flow: campaigns(dateRange: $dateRange, zoneId: $zoneId, centerId: $centerId,
+                    filter: $filter, first: 0) {
+      totals { ${FLOW_USAGE} }
+      previousPeriod { ${FLOW_USAGE} }
+      byChannel { channel ${FLOW_USAGE} }
+      byCreditSource { creditSource { id name } ${FLOW_USAGE} }
+      dateBreakdown { date ${FLOW_USAGE} }
+    }
+    ${FLOW_CHANNEL("sms", "$sms", "$withSms")}
+    ${FLOW_CHANNEL("whatsapp", "$whatsapp", "$withWhatsapp")}
+    ${FLOW_CHANNEL("email", "$email", "$withEmail")}
+  }`;
+
 /**
  * A drilldown: one campaign with its rows per center or per date. `zoneId`/`centerId` narrow an
  * organization or zone user's scope (null: their own); a campaign outside it answers null.
@@ -143,5 +168,26 @@ export const QUERY_TEMPLATE_COST = `
       encoding characters length segments segmentCapacity segmentLengths
       ucs2Characters { character codePoint positions gsmReplacement }
       gsm7Rewrite gsm7RewriteSegments
+    }
+  }`;
+
+// Why a campaign cost what it cost, in the drilldown's scope and window (§10).
+const COST_ROW = "messages units credits";
+export const QUERY_COST_EXPLANATION = `
+  query CostExplanation($id: ID!, $dateRange: DateRange, $zoneId: ID, $centerId: ID) {
+    campaign(id: $id, dateRange: $dateRange, zoneId: $zoneId, centerId: $centerId) {
+      id channel template
+      templateCost {
+        encoding segments gsm7RewriteSegments
+        ucs2Characters { character codePoint positions gsmReplacement }
+      }
+      costExplanation {
+        messages units credits processed creditsPerProcessed
+        byUnits { unitsPerMessage ${COST_ROW} }
+        byCountry { countryCode ${COST_ROW} }
+        byCategory { category ${COST_ROW} }
+        byOutcome { outcome ${COST_ROW} }
+        wastedCredits ratedMessages expectedCredits rateMismatches potentialSavings
+      }
     }
   }`;

@@ -134,6 +134,7 @@ class Drilldown extends HTMLElement {
           <button type="button" class="button" data-action="export" disabled>Export CSV</button>
         </div>
         <div data-slot="body"></div>
+        <cr-cost-explanation></cr-cost-explanation>
         <p class="note"><strong>Why rows can add up to more guests than the campaign total:</strong> ${ROWS_NOTE}</p>
       </section>`,
     );
@@ -209,6 +210,8 @@ class Drilldown extends HTMLElement {
       this.#renderResult();
       return;
     }
+    // The cost panel follows the same campaign, scope and window (it asks only on a change).
+    if (id) this.querySelector("cr-cost-explanation").request = { id, scope, window };
     const key = JSON.stringify([kind, id, scope.zoneId, scope.centerId, window, this.#state.group]);
     if (key === this.#queryKey && !force) return;
     this.#queryKey = key;

@@ -24,7 +24,7 @@ function shownReplacement(replacement) {
 }
 
 /** The text with each UCS-2 character marked; positions are code points, as the API counts. */
-function highlighted(text, characters) {
+export function highlighted(text, characters) {
   const byPosition = new Map();
   for (const found of characters) {
     for (const position of found.positions) byPosition.set(position, found);
