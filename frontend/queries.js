@@ -45,6 +45,31 @@ export const QUERY_CAMPAIGN_REPORT = `
   }
   ${CAMPAIGN_COLUMNS}`;
 
+// Where credits go (§10): every matched campaign together, over the report's filters and
+// scope; one aliased connection per channel the filters allow gives the chart's stacks.
+const FLOW_USAGE = "targetedGuests processed creditsConsumed";
+const FLOW_CHANNEL = (alias, filter, shown) => `
+    ${alias}: campaigns(dateRange: $dateRange, zoneId: $zoneId, centerId: $centerId,
+                        filter: ${filter}, first: 0) @include(if: ${shown}) {
+      dateBreakdown { date creditsConsumed }
+    }`;
+export const QUERY_REPORT_FLOW = `
+  query ReportFlow($dateRange: DateRange, $zoneId: ID, $centerId: ID, $filter: CampaignFilter,
+                   $sms: CampaignFilter, $whatsapp: CampaignFilter, $email: CampaignFilter,
+                   $withSms: Boolean!, $withWhatsapp: Boolean!, $withEmail: Boolean!) {
+    flow: campaigns(dateRange: $dateRange, zoneId: $zoneId, centerId: $centerId,
+                    filter: $filter, first: 0) {
+      totals { ${FLOW_USAGE} }
+      previousPeriod { ${FLOW_USAGE} }
+      byChannel { channel ${FLOW_USAGE} }
+      byCreditSource { creditSource { id name } ${FLOW_USAGE} }
+      dateBreakdown { date ${FLOW_USAGE} }
+    }
+    ${FLOW_CHANNEL("sms", "$sms", "$withSms")}
+    ${FLOW_CHANNEL("whatsapp", "$whatsapp", "$withWhatsapp")}
+    ${FLOW_CHANNEL("email", "$email", "$withEmail")}
+  }`;
+
 /**
  * A drilldown: one campaign with its rows per center or per date. `zoneId`/`centerId` narrow an
  * organization or zone user's scope (null: their own); a campaign outside it answers null.

@@ -4,7 +4,8 @@
 
 import { ApiError, graphql } from "../api.js";
 import { downloadCsv, exportRows, toCsv } from "../lib/csv.js";
-import { describeRange } from "../lib/dates.js";
+import { daysIn, describeRange } from "../lib/dates.js";
+import { change, previousPeriodName } from "../lib/flow.js";
 import { formatDecimal, formatInt, plainDecimal } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
 import { REPORT_RANGE, reportLinkProblems } from "../lib/problems.js";
@@ -18,6 +19,7 @@ import {
   windowOf,
 } from "../lib/scope.js";
 import { QUERY_CAMPAIGN_REPORT } from "../queries.js";
+import { FLOW_EVENT, flowVariables } from "./report-flow.js";
 import { DEFAULTS, NAVIGATE, toSearch } from "../router.js";
 import { CAMPAIGN_COLUMNS, firstDirection } from "./campaign-table.js";
 import { PAGE_SIZES } from "./pager.js";
@@ -51,6 +53,7 @@ class Report extends HTMLElement {
   #error = null;
   #problems = []; // what in the link cannot be shown
   #loading = false;
+  #previous = null; // {key, previousPeriod}: the flow's, for the tiles' changes
 
   set viewer(viewer) {
     this.#viewer = viewer;
@@ -90,6 +93,7 @@ class Report extends HTMLElement {
         </header>
         <cr-report-filters></cr-report-filters>
         <div class="tiles" data-slot="tiles" aria-live="polite"></div>
+        <cr-report-flow></cr-report-flow>
         <div class="table-actions">
           <p class="muted" data-slot="status" role="status"></p>
           <button type="button" class="button" data-action="export" disabled>Export CSV</button>
@@ -108,6 +112,10 @@ class Report extends HTMLElement {
       refine(this, { sort: field, dir: next });
     });
     this.addEventListener("cr-page", (event) => this.#turnPage(event.detail.direction));
+    this.addEventListener(FLOW_EVENT, (event) => {
+      this.#previous = event.detail;
+      if (this.#result && !this.#error) this.#renderTiles(this.#result.campaigns);
+    });
     this.addEventListener("cr-page-size", (event) => refine(this, { size: event.detail.size }));
     const body = this.querySelector("[data-slot=body]");
     handleProblemActions(body, { retry: () => this.#load({ force: true }) });
@@ -168,6 +176,7 @@ class Report extends HTMLElement {
     if (this.hidden) return;
     if (this.#problems.length) {
       // Nothing to ask the API: the link itself cannot be shown.
+      this.querySelector("cr-report-flow").data = null;
       this.#queryKey = "";
       this.#request += 1;
       this.#loading = false;
@@ -175,6 +184,7 @@ class Report extends HTMLElement {
       return;
     }
     const query = this.#query();
+    this.#showFlow(query);
     const key = JSON.stringify(query.variables);
     if (key === this.#queryKey && !force) return;
     this.#queryKey = key;
@@ -312,6 +322,31 @@ class Report extends HTMLElement {
     </div>`;
   }
 
+  /** The flow asks with the report's filters and scope, not its sort or page. */
+  #showFlow({ variables, window, scope }) {
+    const flow = flowVariables(variables);
+    const key = JSON.stringify(flow);
+    this.querySelector("cr-report-flow").data = {
+      key,
+      variables: flow,
+      window,
+      scope,
+      viewer: this.#viewer,
+      preset: this.#state.range,
+    };
+  }
+
+  /** "+12% vs previous 30 days" under a tile, once the flow answered for these filters. */
+  #changeOf(key, totals) {
+    const { window, variables } = this.#result;
+    const previous = this.#previous;
+    if (!window || !previous?.previousPeriod) return "";
+    if (previous.key !== JSON.stringify(flowVariables(variables))) return "";
+    const { text, trend } = change(totals[key], previous.previousPeriod[key]);
+    const days = daysIn(window.start, window.end);
+    return html`<span class="tile-change tile-change-${trend}" data-change="${key}">${text} vs ${previousPeriodName(days)}</span>`;
+  }
+
   #renderTiles({ totals, totalCount }) {
     const tiles = [
       ["Campaigns", "campaigns", formatInt(totalCount)],
@@ -319,6 +354,7 @@ class Report extends HTMLElement {
       ["Processed", "processed", formatInt(totals.processed)],
       ["Credits Consumed", "creditsConsumed", formatDecimal(totals.creditsConsumed)],
     ];
+    const changeOf = (key) => (key === "campaigns" ? "" : this.#changeOf(key, totals));
     render(
       this.querySelector("[data-slot=tiles]"),
       tiles.map(
@@ -329,6 +365,7 @@ class Report extends HTMLElement {
         ]) => html`<div class="tile ${key === "creditsConsumed" ? "tile-main" : ""}">
           <span class="tile-label">${title}</span>
           <span class="tile-value" data-total="${key}">${value}</span>
+          ${changeOf(key)}
         </div>`,
       ),
     );
