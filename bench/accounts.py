@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -213,7 +214,7 @@ async def main(arguments: argparse.Namespace) -> None:
             "",
             f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}, {machine()}; {ACCOUNTS} accounts with "
             f"{per_account:,} transactions each; `.venv/bin/python -m bench.accounts "
-            f"--preset {preset.name}`.",
+            f"--preset {preset.name}`. Load average at the end: {os.getloadavg()[0]:.1f}.",
             "",
             "| request | p50 ms | p99 ms | target |",
             "| --- | ---: | ---: | --- |",

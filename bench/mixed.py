@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -221,7 +222,8 @@ def _render(
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}, {machine()}; {stored:,} messages stored at "
         f"the start; `{command}`. {CLIENTS} clients read through two servers; the writer "
-        f"records batches of {BATCH:,} through the first.",
+        f"records batches of {BATCH:,} through the first. Load average at the end: "
+        f"{os.getloadavg()[0]:.1f} (2 CPUs; other work on the machine shows here).",
         "",
         "| read | quiet p50 | quiet p99 | under ingest p50 | p99 | p50 ratio | p99 ratio |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
