@@ -221,3 +221,18 @@ async def test_an_import_names_every_bad_attribute_by_its_line(db: str, tmp_path
         'line 2: category is for WhatsApp messages; campaign "cmp-org" sends SMS',
     ]
     assert await Message.all().count() == 0
+
+
+async def test_a_count_equal_to_a_valid_one_is_still_refused_when_not_a_whole_number(
+    db: str,
+) -> None:
+    """1, 1.0 and True are equal to Python: checked values are remembered by type too."""
+    await load_hierarchy()
+    await record(sms("m-1", units=1, countryCode="IN"))
+    for index, units in enumerate((True, 1.0)):
+        with pytest.raises(BatchRejected) as rejected:
+            await record(sms(f"m-{index + 2}", units=units, countryCode="IN"))
+        assert [e.reason for e in rejected.value.errors] == [
+            f"units must be a whole number, not {'true' if units is True else '1.0'}"
+        ]
+    assert await stored() == [("m-1", 1, "IN", None, None)]

@@ -120,6 +120,26 @@ def parse_attributes(raw: Any) -> CostAttributes:
     units, country, encoding, category = (raw.get(name) for name in ATTRIBUTE_FIELDS)
     if units is None and country is None and encoding is None and category is None:
         return NO_ATTRIBUTES  # every client written before §10: nothing to check
+    # A batch repeats a few combinations thousands of times: each is checked once. The types
+    # are part of the key, since 1, 1.0 and True are equal keys but not equally valid units.
+    key = (type(units), units, type(country), country, encoding, category)
+    try:
+        return _PARSED[key]
+    except KeyError:
+        parsed = _parse(units, country, encoding, category)
+        if len(_PARSED) >= _MOST_PARSED:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+        return parsed
+    except TypeError:  # an unhashable value (a list, an object): refused by _parse
+        return _parse(units, country, encoding, category)
+
+
+_PARSED: dict[tuple[Any, ...], CostAttributes] = {}
+_MOST_PARSED = 4_096
+
+
+def _parse(units: Any, country: Any, encoding: Any, category: Any) -> CostAttributes:
     return CostAttributes(
         units=DEFAULT_UNITS if units is None else parse_units(units),
         country_code=None if country is None else parse_country_code(country),
