@@ -21,7 +21,8 @@ from backend.accounts.alert_loop import alert_loop
 from backend.api.view import GraphQLView
 from backend.body_timeout import BodyTimeoutMiddleware
 from backend.db import close_database, open_database
-from backend.engine.store import warm_up
+from backend.engine.snapshots import snapshot_loop
+from backend.engine.store import usage_store, warm_up
 from backend.memory import tune_memory_management
 from backend.security import SecurityMiddleware, cors_origins, with_cors
 from backend.settings import Settings
@@ -104,7 +105,7 @@ def create_app(
         warming = asyncio.create_task(warm_up())
         warming.add_done_callback(_report_warm_up_failure)
         try:
-            async with alert_loop(settings.webhook_allow_private):
+            async with alert_loop(settings.webhook_allow_private), snapshot_loop(usage_store):
                 yield
         finally:
             warming.cancel()

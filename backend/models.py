@@ -549,3 +549,17 @@ class UsageCell(Model):
         table = "usage_cell"
         unique_together = (("campaign_id", "center_id", "day"),)
         indexes = (Index(fields=("campaign_id", "seq"), name="usage_cell_changes"),)
+
+
+class UsageSnapshot(Model):
+    """A campaign's arrays as one process built them (backend/engine/snapshots.py), at its
+    `ledger_version` and `ledger_seq`: a new process reads these and then only the derived rows
+    numbered above them, instead of every derived row."""
+
+    campaign_id = fields.CharField(primary_key=True, max_length=ID_LENGTH)
+    version = fields.BigIntField()
+    seq = fields.BigIntField()
+    data = fields.BinaryField()
+
+    class Meta:
+        table = "usage_snapshot"

@@ -17,12 +17,15 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from backend import reports
+from backend.engine import queries
 from backend.engine import store as store_module
 from backend.engine.arrays import CampaignUsage, Cells, Visits, build, merge
+from backend.engine.queries import Window
+from backend.engine.snapshots import decode, encode
 from backend.engine.store import UsageStore, usage_store, warm_up
 from backend.engine.writes import rebuild_campaigns
 from backend.hierarchy import Scope
-from backend.models import Guest, IngestBatch, Message, UsageCell, UsageVisit
+from backend.models import Guest, IngestBatch, Message, UsageCell, UsageSnapshot, UsageVisit
 from backend.reports import DateWindow, usage_and_totals, usage_by_center, usage_by_date
 from backend.usage import Usage
 from tests.factories import ORG, changed_behind_the_ledger, load_hierarchy, message, record
@@ -355,3 +358,68 @@ async def test_the_warm_up_loads_every_campaign_so_reports_read_no_rows(
         await usage_and_totals(CAMPAIGNS, Scope(ORG, None), None)
     statements = [r.getMessage() for r in caplog.records if r.name == "tortoise.db_client"]
     assert len(statements) == 1 and "ledger_seq" in statements[0], statements
+
+
+# --- snapshots ---------------------------------------------------------------------------
+
+
+async def test_a_new_process_starts_from_snapshots_and_reads_only_the_rows_after_them(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await load_hierarchy()
+    await record(*(message(f"a-{i}", guest_id=f"g-{i % 7}") for i in range(20)))
+    await warm_up()  # loads, then stores the snapshots
+    stored = await UsageSnapshot.all().values_list("campaign_id", "seq")
+    assert ("cmp-org", 1) in stored
+    await record(
+        message("late", guest_id="g-late", sent_at="2026-02-20T10:00:00+05:30"),
+        message("new", "cmp-west", "c-mumbai", guest_id="g-new"),
+    )
+
+    read: list[dict[str, tuple[int, bool]]] = []
+    real_read = store_module._read
+
+    async def spy(since: dict[str, int]) -> Any:
+        found = await real_read(since)
+        read.append(
+            {
+                c: (sum(len(v[0]) for v in rows.visits.values()), rows.snapshot is not None)
+                for c, rows in found.items()
+            }
+        )
+        return found
+
+    monkeypatch.setattr(store_module, "_read", spy)
+    fresh = UsageStore()  # a process that starts now
+    monkeypatch.setattr(reports, "usage_store", lambda: fresh)
+    scope = Scope(ORG, None)
+    each, totals = await usage_and_totals(CAMPAIGNS, scope, None)
+    assert read[0]["cmp-org"] == (1, True)  # the snapshot, then the late message's visit
+    assert each == {k[0]: v for k, v in (await direct(("campaign_id",), None, None)).items()}
+    assert totals == (await direct((), None, None))[()]
+
+
+async def test_a_snapshot_of_another_version_is_not_used(db: str) -> None:
+    await load_hierarchy()
+    await record(message("a"), message("b", guest_id="g-2", credits="5"))
+    await warm_up()
+    async with in_transaction() as connection:
+        await connection.execute_query("DELETE FROM message WHERE external_id = 'b'")
+        await changed_behind_the_ledger(connection, {"cmp-org"})  # as a void does
+    fresh = UsageStore()
+    usages = await fresh.usages(["cmp-org"])
+    assert usages is not None
+    assert queries.counts(usages["cmp-org"], None, Window.of(1, 60_000)) == Usage(1, 1, 10_000)
+
+
+def test_snapshots_round_trip_and_skip_credits_beyond_64_bits() -> None:
+    visits = Visits.of([(0, 5, 20_001, 0, 0), (1, 5, 20_001, 20_001, 0), (0, 6, 20_003, 0, 0)])
+    usage = build(7, 3, ["c-a", "c-b"], visits, Cells.of([(0, 20_001, 2, 1, 15_000)]))
+    data = encode(usage)
+    assert data is not None
+    again = decode(7, 3, data)
+    assert again.centers == usage.centers
+    assert _visit_set(again) == _visit_set(usage)
+    assert again.day_credits_before.tolist() == usage.day_credits_before.tolist()
+    huge = build(7, 3, ["c-a"], visits, Cells.of([(0, 20_001, 2, 1, 2**63 + 5)]))
+    assert encode(huge) is None

@@ -175,12 +175,13 @@ def build(
     if len(centers) > MAX_DAY:
         raise NotIndexable
     by_day = np.argsort(visits.days, kind="stable")
-    return _assemble(version, seq, tuple(centers), visits.take(by_day), cells)
+    return assemble(version, seq, tuple(centers), visits.take(by_day), cells)
 
 
-def _assemble(
+def assemble(
     version: int, seq: int, centers: tuple[str, ...], visits: Visits, cells: Cells
 ) -> CampaignUsage:
+    """The arrays from visits already by day and cells already by key."""
     days = (cells.keys & MAX_DAY).astype(np.int64)
     by_day = np.argsort(days, kind="stable")
     sorted_days = days[by_day]
@@ -222,7 +223,7 @@ def merge(
         raise NotIndexable
     visits = _merge_visits(usage.visits, changed_visits)
     cells = _merge_cells(usage.cells, changed_cells)
-    return _assemble(usage.version, seq, tuple(centers), visits, cells)
+    return assemble(usage.version, seq, tuple(centers), visits, cells)
 
 
 def _merge_visits(old: Visits, changed: Visits) -> Visits:

@@ -34,6 +34,7 @@ from backend.engine.arrays import (
     exact_array,
     merge,
 )
+from backend.engine.snapshots import SNAPSHOT_EVERY, decode, read_snapshots, write_snapshots
 from backend.sql import placeholders
 from backend.usage import CREDITS_SPLIT
 from backend.versions import PerConnection
@@ -86,6 +87,8 @@ class _Rows:
     visits: dict[str, tuple[Any, Any, Any, Any]]
     # center id -> (days, messages, processed, credits)
     cells: dict[str, tuple[Any, Any, Any, Any]]
+    # The snapshot the rows continue, when the arrays start from one: (version, seq, data).
+    snapshot: tuple[int, int, bytes] | None = None
 
 
 async def campaign_states(campaign_ids: Collection[str]) -> dict[str, State]:
@@ -136,6 +139,12 @@ async def _read(since: Mapping[str, int]) -> dict[str, _Rows]:
             )
         if not found:
             return found
+        whole = [c for c, rows in found.items() if rows.since == _WHOLE]
+        for campaign_id, snapshot in (await read_snapshots(connection, raw, whole)).items():
+            rows = found[campaign_id]
+            version, seq, _ = snapshot
+            if version == rows.state[0] and seq <= rows.state[1]:
+                rows.since, rows.snapshot = seq, snapshot
         pairs = [(c, found[c].since) for c in sorted(found)]
         if raw is not None:
             await _read_postgres(raw, connection, pairs, found)
@@ -243,6 +252,8 @@ class UsageStore:
     def __init__(self) -> None:
         self._usages: dict[str, CampaignUsage] = {}
         self._unindexable: dict[str, State] = {}
+        # The (version, seq) of each campaign's snapshot as this process last knew it.
+        self._snapshots: dict[str, State] = {}
         self._lock = asyncio.Lock()
 
     async def usages(self, campaign_ids: Collection[str]) -> dict[str, CampaignUsage] | None:
@@ -280,7 +291,9 @@ class UsageStore:
         rebuilt = {
             c: _WHOLE
             for c, rows in found.items()
-            if rows.since != _WHOLE and self._usages[c].version != rows.state[0]
+            if rows.snapshot is None
+            and rows.since != _WHOLE
+            and self._usages[c].version != rows.state[0]
         }
         if rebuilt:
             found.update(await _read(rebuilt))
@@ -289,6 +302,10 @@ class UsageStore:
     def _apply_all(self, found: Mapping[str, _Rows]) -> None:
         for campaign_id, rows in found.items():
             old = None if rows.since == _WHOLE else self._usages.get(campaign_id)
+            if rows.snapshot is not None:
+                version, seq, data = rows.snapshot
+                old = decode(version, seq, data)
+                self._snapshots[campaign_id] = (version, seq)
             try:
                 self._usages[campaign_id] = _apply(old, rows)
             except NotIndexable:
@@ -296,6 +313,24 @@ class UsageStore:
                 self._unindexable[campaign_id] = rows.state
             else:
                 self._unindexable.pop(campaign_id, None)
+
+    def snapshots_due(self) -> dict[str, CampaignUsage]:
+        """Campaigns whose arrays are SNAPSHOT_EVERY batches or more ahead of their snapshot
+        (or have none, or one of another version)."""
+        due = {}
+        for campaign_id, usage in list(self._usages.items()):
+            known = self._snapshots.get(campaign_id)
+            if known is None or known[0] != usage.version or usage.seq - known[1] >= SNAPSHOT_EVERY:
+                due[campaign_id] = usage
+        return due
+
+    async def store_snapshots(self) -> int:
+        """Write the snapshots that are due; the number written."""
+        due = self.snapshots_due()
+        written = await write_snapshots(due)
+        for campaign_id, usage in due.items():
+            self._snapshots[campaign_id] = (usage.version, usage.seq)
+        return written
 
 
 _stores = PerConnection(UsageStore)
@@ -307,8 +342,10 @@ def usage_store() -> UsageStore:
 
 
 async def warm_up(campaigns_per_read: int = 64) -> None:
-    """Load every campaign's arrays ahead of the first report."""
+    """Load every campaign's arrays ahead of the first report (from their snapshots where they
+    have one), then store the snapshots that are due, for the next process."""
     rows = await connections.get("default").execute_query_dict("SELECT id FROM campaign")
     ids = sorted(row["id"] for row in rows)
     for start in range(0, len(ids), campaigns_per_read):
         await usage_store().usages(ids[start : start + campaigns_per_read])
+    await usage_store().store_snapshots()
