@@ -107,9 +107,10 @@ def test_arrays_extended_by_a_batch_equal_arrays_built_whole(
     )
     assert _visit_set(merged) == _visit_set(whole)
     assert np.all(np.diff(merged.visits.days.astype(np.int64)) >= 0)  # still by day
+    merged_cells, whole_cells = merged.cells(), whole.cells()
     for name in ("keys", "messages", "processed"):
-        assert getattr(merged.cells, name).tolist() == getattr(whole.cells, name).tolist()
-    assert [int(c) for c in merged.cells.credits] == [int(c) for c in whole.cells.credits]
+        assert getattr(merged_cells, name).tolist() == getattr(whole_cells, name).tolist()
+    assert [int(c) for c in merged_cells.credits] == [int(c) for c in whole_cells.credits]
     assert merged.days.tolist() == whole.days.tolist()
     assert [int(c) for c in merged.day_credits_before] == [int(c) for c in whole.day_credits_before]
     assert merged.day_processed_before.tolist() == whole.day_processed_before.tolist()

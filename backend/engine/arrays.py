@@ -152,8 +152,10 @@ class CampaignUsage:
     centers: tuple[str, ...]
     visits: Visits  # by day
     max_guest: int  # -1 without visits
-    cells: Cells
-    messages_before: NDArray[np.int64]  # prefix sums over the cells
+    # Cells as center << 16 | day, ascending, and prefix sums over them (a cell's own sums are
+    # differences of these: keeping both would double the cells' memory).
+    cell_keys: NDArray[np.uint32]
+    messages_before: NDArray[np.int64]
     processed_before: NDArray[np.int64]
     credits_before: NDArray[Any]
     # Per business day over every center: days with messages, ascending, and prefix sums.
@@ -161,6 +163,15 @@ class CampaignUsage:
     day_messages_before: NDArray[np.int64]
     day_processed_before: NDArray[np.int64]
     day_credits_before: NDArray[Any]
+
+    def cells(self) -> Cells:
+        """The cells with their own sums, rebuilt from the prefix sums."""
+        return Cells(
+            keys=self.cell_keys.astype(np.int64),
+            messages=np.diff(self.messages_before),
+            processed=np.diff(self.processed_before),
+            credits=np.diff(self.credits_before),
+        )
 
     def center_positions(self, center_ids: frozenset[str] | None) -> list[int]:
         """Positions of those of `center_ids` the campaign has (all for None)."""
@@ -199,7 +210,7 @@ def assemble(
         centers=centers,
         visits=visits,
         max_guest=int(visits.guests.max()) if len(visits.guests) else -1,
-        cells=cells,
+        cell_keys=cells.keys.astype(np.uint32),
         messages_before=prefix_sums(cells.messages),
         processed_before=prefix_sums(cells.processed),
         credits_before=prefix_sums(cells.credits),
@@ -222,7 +233,7 @@ def merge(
     if len(centers) > MAX_DAY:
         raise NotIndexable
     visits = _merge_visits(usage.visits, changed_visits)
-    cells = _merge_cells(usage.cells, changed_cells)
+    cells = _merge_cells(usage.cells(), changed_cells)
     return assemble(usage.version, seq, tuple(centers), visits, cells)
 
 

@@ -49,11 +49,12 @@ def _visit_span(usage: CampaignUsage, window: Window) -> tuple[int, int]:
 def _cell_spans(
     usage: CampaignUsage, positions: list[int], window: Window
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    centers = np.array(positions, dtype=np.int64) << 16
-    keys = usage.cells.keys
+    # Searched with 32-bit values: wider ones would make numpy widen the whole array.
+    centers = np.array(positions, dtype=np.uint32) << np.uint32(16)
+    keys = usage.cell_keys
     return (
-        keys.searchsorted(centers | window.start, "left"),
-        keys.searchsorted(centers | window.end, "right"),
+        keys.searchsorted(centers | np.uint32(window.start), "left"),
+        keys.searchsorted(centers | np.uint32(window.end), "right"),
     )
 
 
@@ -220,18 +221,20 @@ def by_day(usage: CampaignUsage, scope: Scope, window: Window) -> dict[int, Usag
         )
         guests_on = _per_day((pairs >> 32).astype(np.uint16))
     c_lo, c_hi = _cell_spans(usage, positions, window)
-    cells = usage.cells
     at = np.concatenate(
         [np.arange(low, high, dtype=np.intp) for low, high in zip(c_lo, c_hi, strict=True)]
     )
-    at = at[cells.messages[at] > 0]
-    cell_days = cells.keys[at] & MAX_DAY
+    # A cell's own sums are differences of the prefix sums.
+    at = at[usage.messages_before[at + 1] - usage.messages_before[at] > 0]
+    cell_days = usage.cell_keys[at] & MAX_DAY
     order = np.argsort(cell_days, kind="stable")
     day_values, starts = np.unique(cell_days[order], return_index=True)
     if len(day_values) == 0:
         return {}
-    processed = np.add.reduceat(cells.processed[at][order], starts)
-    credits = np.add.reduceat(cells.credits[at][order], starts)
+    cell_processed = usage.processed_before[at + 1] - usage.processed_before[at]
+    cell_credits = usage.credits_before[at + 1] - usage.credits_before[at]
+    processed = np.add.reduceat(cell_processed[order], starts)
+    credits = np.add.reduceat(cell_credits[order], starts)
     return {
         int(day): Usage(guests_on.get(int(day), 0), int(p), int(c))
         for day, p, c in zip(day_values, processed, credits, strict=True)

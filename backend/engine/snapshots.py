@@ -43,9 +43,9 @@ _UPSERT = (
 def encode(usage: CampaignUsage) -> bytes | None:
     """The arrays as bytes; None for a campaign whose credits outgrow 64 bits (Python integers
     have no file format without pickles: such a campaign is read from its rows)."""
-    if usage.cells.credits.dtype == object:
+    if usage.credits_before.dtype == object:
         return None
-    visits, cells = usage.visits, usage.cells
+    visits, cells = usage.visits, usage.cells()
     buffer = io.BytesIO()
     np.savez(
         buffer,
