@@ -10,9 +10,9 @@ import { daysIn, formatDate } from "../lib/dates.js";
 import { flowChart, share } from "../lib/flow.js";
 import { formatDecimal, formatInt, label, plainDecimal } from "../lib/format.js";
 import { html, render } from "../lib/html.js";
+import { PHONE } from "../lib/media.js";
 import { exportFacts, rangeSlug, scopeSlug } from "../lib/scope.js";
 import { QUERY_REPORT_FLOW } from "../queries.js";
-import { handleProblemActions, requestProblemState } from "./problem-state.js";
 import { skeletonTable } from "./skeleton.js";
 
 export const FLOW_EVENT = "cr-flow";
@@ -50,20 +50,25 @@ class ReportFlow extends HTMLElement {
   }
 
   #build() {
+    // Open on wider screens; on a phone it folds under its heading, so the campaigns and their
+    // totals stay on the first screen.
+    const content = html`<summary><h2 id="flow-title">Where credits go</h2></summary>
+      <div class="flow-head">
+        <p class="muted" data-slot="flow-status" role="status"></p>
+        <button type="button" class="button" data-action="flow-export" disabled>Download days as CSV</button>
+      </div>
+      <div data-slot="flow-body"></div>`;
     render(
       this,
-      html`<section class="flow" aria-labelledby="flow-title">
-        <div class="flow-head">
-          <h2 id="flow-title">Where credits go</h2>
-          <p class="muted" data-slot="flow-status" role="status"></p>
-          <button type="button" class="button" data-action="flow-export" disabled>Export CSV</button>
-        </div>
-        <div data-slot="flow-body"></div>
-      </section>`,
+      html`<section class="flow" aria-labelledby="flow-title">${
+        PHONE.matches
+          ? html`<details class="flow-box">${content}</details>`
+          : html`<details class="flow-box" open>${content}</details>`
+      }</section>`,
     );
     this.querySelector("[data-action=flow-export]").addEventListener("click", () => this.#export());
-    handleProblemActions(this.querySelector("[data-slot=flow-body]"), {
-      retry: () => this.#load({ force: true }),
+    this.querySelector("[data-slot=flow-body]").addEventListener("click", (event) => {
+      if (event.target.closest("[data-action=flow-retry]")) this.#load({ force: true });
     });
   }
 
@@ -103,8 +108,13 @@ class ReportFlow extends HTMLElement {
     this.setAttribute("aria-busy", String(loading));
     exportButton.disabled = true;
     if (this.#error) {
+      // Quietly: the report's own answer, right below, carries any problem with the filters.
       status.textContent = "";
-      render(body, requestProblemState(this.#error, "Where credits go could not be loaded.", {}));
+      render(
+        body,
+        html`<p class="flow-problem">Where credits go could not be loaded: ${this.#error.message}
+          <button type="button" class="button" data-action="flow-retry">Load it again</button></p>`,
+      );
       return;
     }
     if (!this.#result) {
@@ -116,7 +126,7 @@ class ReportFlow extends HTMLElement {
     body.classList.toggle("stale", loading);
     const { flow, series } = this.#result;
     if (flow.byChannel.length === 0) {
-      render(body, html`<p class="state state-empty">No messages in this window and scope.</p>`);
+      render(body, html`<p class="muted">No credits were consumed in this window and scope.</p>`);
       return;
     }
     exportButton.disabled = loading;
@@ -126,12 +136,12 @@ class ReportFlow extends HTMLElement {
       html`<figure class="chart-box">
           <figcaption class="chart-caption">Credits Consumed per day, stacked by channel</figcaption>
           <div class="chart-area flow-chart-area">
-            <cr-chart label="Credits Consumed per day by channel, ${this.#span()}; the tables below list every number."></cr-chart>
+            <cr-chart label="Credits Consumed per day, stacked for SMS, WhatsApp and Email, ${this.#span()}; the tables below list every number."></cr-chart>
           </div>
         </figure>
         <div class="flow-splits">
-          ${this.#splitTable("By channel", "channel", flow.byChannel, total, (row) => html`<span class="swatch swatch-${row.channel.toLowerCase()}" aria-hidden="true"></span>${label(row.channel)}`)}
-          ${this.#splitTable("By credit source", "source", flow.byCreditSource, total, (row) => row.creditSource.name)}
+          ${this.#splitTable("By channel", "Credits per medium", "channel", flow.byChannel, total, (row) => html`<span class="swatch swatch-${row.channel.toLowerCase()}" aria-hidden="true"></span>${label(row.channel)}`)}
+          ${this.#splitTable("By credit source", "Credits per account drawn on", "source", flow.byCreditSource, total, (row) => row.creditSource.name)}
         </div>
         <details class="flow-days">
           <summary>Credits by day (${formatInt(flow.dateBreakdown.length)} days)</summary>
@@ -146,8 +156,10 @@ class ReportFlow extends HTMLElement {
     return `${formatDate(days[0].date)} to ${formatDate(days.at(-1).date)}`;
   }
 
-  #splitTable(title, kind, rows, total, name) {
-    return html`<cr-scroll-region><div class="table-scroll" role="region" aria-label="${title}" tabindex="0">
+  // The regions' names keep clear of the filters' labels ("Channel", "Credit Source"), by
+  // which people and tests find those controls.
+  #splitTable(title, regionName, kind, rows, total, name) {
+    return html`<cr-scroll-region><div class="table-scroll" role="region" aria-label="${regionName}" tabindex="0">
       <table class="report-table flow-split" data-testid="flow-${kind}">
         <caption>${title}</caption>
         <thead><tr>

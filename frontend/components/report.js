@@ -92,8 +92,8 @@ class Report extends HTMLElement {
           <p class="time-note muted" data-slot="time-note"></p>
         </header>
         <cr-report-filters></cr-report-filters>
-        <div class="tiles" data-slot="tiles" aria-live="polite"></div>
         <cr-report-flow></cr-report-flow>
+        <div class="tiles" data-slot="tiles" aria-live="polite"></div>
         <div class="table-actions">
           <p class="muted" data-slot="status" role="status"></p>
           <button type="button" class="button" data-action="export" disabled>Export CSV</button>

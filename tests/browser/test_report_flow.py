@@ -110,7 +110,7 @@ def test_the_flow_shows_the_api_numbers(page: Page, server: Server) -> None:
         assert abs(stacked - Decimal(row["creditsConsumed"])) < Decimal("0.001")
 
     # The days' table opens from the keyboard.
-    summary = flow.locator("summary")
+    summary = flow.locator(".flow-days summary")
     summary.focus()
     page.keyboard.press("Enter")
     days = page.locator("[data-testid=flow-days] tbody tr")
@@ -119,7 +119,7 @@ def test_the_flow_shows_the_api_numbers(page: Page, server: Server) -> None:
 
     # The CSV holds the days with exact credits, each day's channels adding up to it.
     with page.expect_download() as download:
-        flow.get_by_role("button", name="Export CSV").click()
+        flow.get_by_role("button", name="Download days as CSV").click()
     parts = csv_parts(read_csv(download.value), "Date")
     assert parts["header"] == [
         "Date",
