@@ -4,6 +4,7 @@ day table opens from the keyboard."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -138,3 +139,24 @@ def test_the_flow_shows_the_api_numbers(page: Page, server: Server) -> None:
         assert sum(Decimal(c) for c in row[1:4]) == Decimal(row[4])
         assert row[5:] == [str(api_row["targetedGuests"]), str(api_row["processed"])]
     assert parts["total"][4] == plain(api["totals"]["creditsConsumed"])
+
+
+def test_on_a_phone_the_flow_folds_and_opens_from_the_keyboard(
+    sized_page: Callable[[int, int], Page], server: Server
+) -> None:
+    page = sized_page(390, 844)
+    sign_in(page, server.base_url, ORG_EMAIL, ORG_PASSWORD)
+    flow = page.locator("cr-report-flow")
+    expect(flow).to_have_attribute("aria-busy", "false")
+    details = flow.locator("details.flow-box")
+    expect(details).not_to_have_attribute("open", "")
+    # Folded, the campaigns' first row stays on the first screen.
+    first_row = page.locator("cr-campaign-table tbody tr").first.bounding_box()
+    assert first_row is not None and first_row["y"] + first_row["height"] <= 844
+    summary = details.locator(":scope > summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(details).to_have_attribute("open", "")
+    expect(page.locator("[data-testid=flow-channel]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "report-flow-phone")
