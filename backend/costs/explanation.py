@@ -3,7 +3,7 @@ country, WhatsApp category and outcome; the credits wasted on messages that did 
 the messages whose credits differ from the rate card; and what the template's GSM-7 rewrite
 would have saved.
 
-The database groups and sums (two queries over the campaign's messages in the caller's scope
+The database groups and sums (one pass over the campaign's messages in the caller's scope
 and window); Python only adds up the few groups, in integers of ten-thousandths, so every
 figure is exact. The only division, a saving priced at a message's own credits per unit, is
 made exactly as a fraction and rounded once, half to even, to four places.
@@ -23,9 +23,8 @@ from tortoise import connections
 from backend.costs.templates import SmsEncoding, campaign_template_analysis
 from backend.db import dialect
 from backend.enums import Channel, MessageOutcome
-from backend.models import RateCard
 from backend.sql import placeholders
-from backend.usage import CREDITS_SPLIT, CREDITS_SUM_SQL, credits_of_row, e4_to_credits
+from backend.usage import CREDITS_SPLIT, e4_to_credits
 
 _WASTED = (MessageOutcome.FAILED, MessageOutcome.SKIPPED)
 
@@ -101,51 +100,50 @@ class _Parameters:
         return " AND ".join(clauses)
 
 
-_GROUPS = (
-    "SELECT m.units, m.country_code, m.category, m.outcome, m.encoding, COUNT(*) AS messages, "
-    f"{CREDITS_SUM_SQL} FROM message m WHERE {{where}} "
-    "GROUP BY m.units, m.country_code, m.category, m.outcome, m.encoding"
-)
-
-# Each message with the rate of the card valid on its business date (cards of the campaign's
-# credit source, each valid until the next one starts), the most specific of four lookups by the
-# rate's unique key. Summed per units-per-message, which the saving's division needs.
-_SPLIT = CREDITS_SPLIT
-_PRICED = """
+# One pass over the campaign's messages. Each message first finds the card valid on its business
+# date (the campaign's credit source's cards, each valid until the next one starts); messages
+# are then grouped by card and everything a rate depends on or a split needs, so the rates are
+# looked up once a group (the most specific of four lookups by the rate's unique key), not once
+# a message. Products are of parts below 10^8, so no sum nears 64 bits.
+_S = CREDITS_SPLIT
+_EXPLAINED = f"""
 WITH cards AS (
   SELECT id, valid_from, LEAD(valid_from) OVER (ORDER BY valid_from) AS valid_until
-  FROM rate_card WHERE credit_source_id = {source}
-), priced AS (
-  SELECT m.units, m.outcome, m.encoding, m.credits_e4,
-    COALESCE(r1.credits_per_unit_e4, r2.credits_per_unit_e4, r3.credits_per_unit_e4,
-             r4.credits_per_unit_e4) AS rate_e4
+  FROM rate_card WHERE credit_source_id = {{source}}
+), grouped AS (
+  SELECT c.id AS card_id, m.units, m.country_code, m.category, m.outcome, m.encoding,
+    m.credits_e4, COUNT(*) AS n
   FROM message m
   LEFT JOIN cards c ON m.business_date >= c.valid_from
     AND (c.valid_until IS NULL OR m.business_date < c.valid_until)
-  LEFT JOIN rate_card_rate r1 ON r1.rate_card_id = c.id AND r1.channel = {channel1}
-    AND r1.country_code = m.country_code AND r1.category = m.category
-  LEFT JOIN rate_card_rate r2 ON r2.rate_card_id = c.id AND r2.channel = {channel2}
-    AND r2.country_code = m.country_code AND r2.category = '*'
-  LEFT JOIN rate_card_rate r3 ON r3.rate_card_id = c.id AND r3.channel = {channel3}
-    AND r3.country_code = '*' AND r3.category = m.category
-  LEFT JOIN rate_card_rate r4 ON r4.rate_card_id = c.id AND r4.channel = {channel4}
+  WHERE {{where}}
+  GROUP BY c.id, m.units, m.country_code, m.category, m.outcome, m.encoding, m.credits_e4
+), priced AS (
+  SELECT g.*, COALESCE(r1.credits_per_unit_e4, r2.credits_per_unit_e4, r3.credits_per_unit_e4,
+                       r4.credits_per_unit_e4) AS rate_e4
+  FROM grouped g
+  LEFT JOIN rate_card_rate r1 ON r1.rate_card_id = g.card_id AND r1.channel = {{channel1}}
+    AND r1.country_code = g.country_code AND r1.category = g.category
+  LEFT JOIN rate_card_rate r2 ON r2.rate_card_id = g.card_id AND r2.channel = {{channel2}}
+    AND r2.country_code = g.country_code AND r2.category = '*'
+  LEFT JOIN rate_card_rate r3 ON r3.rate_card_id = g.card_id AND r3.channel = {{channel3}}
+    AND r3.country_code = '*' AND r3.category = g.category
+  LEFT JOIN rate_card_rate r4 ON r4.rate_card_id = g.card_id AND r4.channel = {{channel4}}
     AND r4.country_code = '*' AND r4.category = '*'
-  WHERE {where}
 )
-SELECT units,
-  COALESCE(SUM(CASE WHEN rate_e4 IS NOT NULL THEN 1 ELSE 0 END), 0) AS rated,
-  COALESCE(SUM(CASE WHEN rate_e4 IS NOT NULL AND credits_e4 <> units * rate_e4
-                    THEN 1 ELSE 0 END), 0) AS mismatches,
-  COALESCE(SUM(units * rate_e4 / {split}), 0) AS expected_high,
-  COALESCE(SUM(units * rate_e4 % {split}), 0) AS expected_low,
-  COALESCE(SUM(CASE WHEN {saves} THEN rate_e4 / {split} END), 0) AS rated_high,
-  COALESCE(SUM(CASE WHEN {saves} THEN rate_e4 % {split} END), 0) AS rated_low,
-  COALESCE(SUM(CASE WHEN {saves_unrated} THEN credits_e4 / {split} END), 0) AS unrated_high,
-  COALESCE(SUM(CASE WHEN {saves_unrated} THEN credits_e4 % {split} END), 0) AS unrated_low
-FROM priced GROUP BY units
+SELECT units, country_code, category, outcome, encoding, SUM(n) AS messages,
+  SUM(n * (credits_e4 / {_S})) AS credits_high, SUM(n * (credits_e4 % {_S})) AS credits_low,
+  SUM(CASE WHEN rate_e4 IS NULL THEN 0 ELSE n END) AS rated,
+  SUM(CASE WHEN rate_e4 IS NOT NULL AND credits_e4 <> units * rate_e4 THEN n ELSE 0 END)
+    AS mismatches,
+  SUM(CASE WHEN rate_e4 IS NULL THEN 0 ELSE n * (units * rate_e4 / {_S}) END) AS expected_high,
+  SUM(CASE WHEN rate_e4 IS NULL THEN 0 ELSE n * (units * rate_e4 % {_S}) END) AS expected_low,
+  SUM(CASE WHEN rate_e4 IS NULL THEN 0 ELSE n * (rate_e4 / {_S}) END) AS rate_high,
+  SUM(CASE WHEN rate_e4 IS NULL THEN 0 ELSE n * (rate_e4 % {_S}) END) AS rate_low,
+  SUM(CASE WHEN rate_e4 IS NULL THEN n * (credits_e4 / {_S}) ELSE 0 END) AS unrated_high,
+  SUM(CASE WHEN rate_e4 IS NULL THEN n * (credits_e4 % {_S}) ELSE 0 END) AS unrated_low
+FROM priced GROUP BY units, country_code, category, outcome, encoding
 """
-# Messages a GSM-7 rewrite would have made cheaper: sent, and not already sent as GSM-7.
-_SAVES = "outcome = 'PROCESSED' AND (encoding IS NULL OR encoding <> 'GSM_7')"
 
 
 async def explain_campaign_cost(
@@ -155,30 +153,55 @@ async def explain_campaign_cost(
 ) -> CampaignCostExplanation:
     """The explanation over the campaign's messages at `center_ids` (None: every center) with
     business dates in `window` (None: all time)."""
-    connection = connections.get("default")
+    # Marked in the order the text names them (SQLite's "?" are positional).
     parameters = _Parameters()
-    sql = _GROUPS.format(where=parameters.where(subject.campaign_id, center_ids, window))
-    groups = await connection.execute_query_dict(sql, parameters.values)
-    saved_segments = _saved_segments(subject)
-    priced: list[dict[str, Any]] = []
-    if await _has_cards(subject.credit_source_id):
-        parameters = _Parameters()
-        names = {"source": parameters.mark(subject.credit_source_id)}
-        for number in range(1, 5):
-            names[f"channel{number}"] = parameters.mark(subject.channel.value)
-        sql = _PRICED.format(
-            **names,
-            where=parameters.where(subject.campaign_id, center_ids, window),
-            split=_SPLIT,
-            saves=f"rate_e4 IS NOT NULL AND {_SAVES}",
-            saves_unrated=f"rate_e4 IS NULL AND {_SAVES}",
+    names = {"source": parameters.mark(subject.credit_source_id)}
+    names["where"] = parameters.where(subject.campaign_id, center_ids, window)
+    for number in range(1, 5):
+        names[f"channel{number}"] = parameters.mark(subject.channel.value)
+    sql = _EXPLAINED.format(**names)
+    groups = await connections.get("default").execute_query_dict(sql, parameters.values)
+    return _explanation([_Group.of(row) for row in groups], _saved_segments(subject))
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Messages alike in everything the explanation splits by."""
+
+    units: int
+    country_code: str | None
+    category: str | None
+    outcome: MessageOutcome
+    encoding: SmsEncoding | None
+    messages: int
+    credits_e4: int
+    rated: int
+    mismatches: int
+    expected_e4: int
+    rates_e4: int  # the rated messages' rates per unit, summed
+    unrated_credits_e4: int
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> _Group:
+        return cls(
+            int(row["units"]),
+            row["country_code"],
+            row["category"],
+            MessageOutcome(row["outcome"]),
+            None if row["encoding"] is None else SmsEncoding(row["encoding"]),
+            int(row["messages"]),
+            _two_part(row, "credits"),
+            int(row["rated"]),
+            int(row["mismatches"]),
+            _two_part(row, "expected"),
+            _two_part(row, "rate"),
+            _two_part(row, "unrated"),
         )
-        priced = await connection.execute_query_dict(sql, parameters.values)
-    return _explanation(groups, priced, saved_segments)
 
-
-async def _has_cards(credit_source_id: str) -> bool:
-    return await RateCard.filter(credit_source_id=credit_source_id).exists()
+    @property
+    def saves(self) -> bool:
+        """Sent, and not already sent as GSM-7: what a GSM-7 rewrite would have made cheaper."""
+        return self.outcome is MessageOutcome.PROCESSED and self.encoding is not SmsEncoding.GSM_7
 
 
 def _saved_segments(subject: CampaignCostSubject) -> int:
@@ -189,61 +212,37 @@ def _saved_segments(subject: CampaignCostSubject) -> int:
     return max(analysis.segments - analysis.gsm7_rewrite_segments, 0)
 
 
-def _explanation(
-    groups: list[dict[str, Any]], priced: list[dict[str, Any]], saved_segments: int
-) -> CampaignCostExplanation:
-    rows = [
-        (
-            int(g["units"]),
-            g["country_code"],
-            g["category"],
-            MessageOutcome(g["outcome"]),
-            None if g["encoding"] is None else SmsEncoding(g["encoding"]),
-            int(g["messages"]),
-            credits_of_row(g),
-        )
-        for g in groups
-    ]
-
-    def split(key: Callable[[tuple[Any, ...]], Hashable]) -> dict[Hashable, list[int]]:
+def _explanation(groups: list[_Group], saved_segments: int) -> CampaignCostExplanation:
+    def split(key: Callable[[_Group], Hashable]) -> dict[Hashable, list[int]]:
         totals: dict[Hashable, list[int]] = {}
-        for row in rows:
-            total = totals.setdefault(key(row), [0, 0, 0])
-            total[0] += row[5]
-            total[1] += row[0] * row[5]
-            total[2] += row[6]
+        for group in groups:
+            total = totals.setdefault(key(group), [0, 0, 0])
+            total[0] += group.messages
+            total[1] += group.units * group.messages
+            total[2] += group.credits_e4
         return totals
 
-    everything = split(lambda row: None).get(None, [0, 0, 0])
-    outcomes = split(lambda row: row[3])
-    if priced:
-        rated = sum(int(p["rated"]) for p in priced)
-        expected = sum(_two_part(p, "expected") for p in priced)
-        mismatches = sum(int(p["mismatches"]) for p in priced)
-        at_rate = sum(_two_part(p, "rated") for p in priced)
-        own_price = {int(p["units"]): _two_part(p, "unrated") for p in priced}
-    else:
-        rated = expected = mismatches = at_rate = 0
-        own_price = {}
-        for units, _, _, outcome, encoding, _, credits_e4 in rows:
-            if outcome is MessageOutcome.PROCESSED and encoding is not SmsEncoding.GSM_7:
-                own_price[units] = own_price.get(units, 0) + credits_e4
-    saving = Fraction(at_rate) + sum(
-        (Fraction(credits, units) for units, credits in own_price.items()), Fraction(0)
+    everything = split(lambda group: None).get(None, [0, 0, 0])
+    outcomes = split(lambda group: group.outcome)
+    # A saving is priced at the rate card's rate, else at the message's own credits per unit:
+    # exact as a fraction, rounded once.
+    saving = sum(
+        (Fraction(g.rates_e4) + Fraction(g.unrated_credits_e4, g.units) for g in groups if g.saves),
+        Fraction(0),
     )
     return CampaignCostExplanation(
         messages=everything[0],
         units=everything[1],
         credits_e4=everything[2],
         processed=outcomes.get(MessageOutcome.PROCESSED, [0])[0],
-        by_units=_groups(split(lambda row: row[0]), order=lambda g: g.key),
-        by_country=_groups(split(lambda row: row[1]), order=_most_credits),
-        by_category=_groups(split(lambda row: row[2]), order=_most_credits),
+        by_units=_groups(split(lambda group: group.units), order=lambda g: g.key),
+        by_country=_groups(split(lambda group: group.country_code), order=_most_credits),
+        by_category=_groups(split(lambda group: group.category), order=_most_credits),
         by_outcome=_groups(outcomes, order=lambda g: list(MessageOutcome).index(g.key)),
         wasted_credits_e4=sum(outcomes.get(o, [0, 0, 0])[2] for o in _WASTED),
-        rated_messages=rated,
-        expected_credits_e4=expected,
-        rate_mismatches=mismatches,
+        rated_messages=sum(g.rated for g in groups),
+        expected_credits_e4=sum(g.expected_e4 for g in groups),
+        rate_mismatches=sum(g.mismatches for g in groups),
         potential_savings_e4=round(saving * saved_segments),
     )
 
