@@ -195,6 +195,13 @@ async def test_the_first_message_of_a_day_is_the_earliest_then_by_external_id(db
             ("cmp-promo", "cmp-west", 1),
         ],
     }
+    # An explicit null is the default, ten pairs; one asks for the first pair only.
+    variables["first"] = None
+    data = await execute(QUERY_OVERLAP, variables, principal=Principal(ORG))
+    assert len(data["messageOverlap"]["topPairs"]) == 3
+    variables["first"] = 1
+    data = await execute(QUERY_OVERLAP, variables, principal=Principal(ORG))
+    assert answered(data)["topPairs"] == [("cmp-org", "cmp-promo", 1)]
     # The window ends before the overlap's day: nothing.
     variables["dateRange"] = {"start": "2026-02-28", "end": "2026-02-28"}
     data = await execute(QUERY_OVERLAP, variables, principal=Principal(ORG))

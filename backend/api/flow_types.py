@@ -9,6 +9,7 @@ from decimal import Decimal
 import strawberry
 
 from backend.api.enums import ChannelEnum
+from backend.api.limits import DEFAULT_TOP_PAIRS
 from backend.api.types import (
     Campaign,
     CreditSource,
@@ -130,10 +131,12 @@ class MessageOverlap:
             "first, ties by the campaigns' ids. `first` defaults to 10 and may be at most 200."
         )
     )
-    async def top_pairs(self, info: Info, first: int | None = 10) -> list[CampaignPair]:
-        pairs = await top_campaign_pairs(
-            self.campaigns, self.center_ids, self.window, page_size(first, "pairs")
-        )
+    async def top_pairs(
+        self, info: Info, first: int | None = DEFAULT_TOP_PAIRS
+    ) -> list[CampaignPair]:
+        # An explicit null means the default, as the cost limit prices it.
+        size = page_size(DEFAULT_TOP_PAIRS if first is None else first, "pairs")
+        pairs = await top_campaign_pairs(self.campaigns, self.center_ids, self.window, size)
         info.context.charge_rows(len(pairs))
         ids = {c for p in pairs for c in (p.campaign_a, p.campaign_b)}
         usage = await usage_by_campaign(ids, self.scope, self.window)
