@@ -358,3 +358,40 @@ async def test_a_page_of_two_hundred_explanations_is_too_costly_and_fifty_are_no
     assert result.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"
     data = await execute(query % 50, principal=Principal(ORG))
     assert len(data["campaigns"]["edges"]) == 4
+
+
+async def test_the_dearest_rates_and_most_units_still_sum_exactly(db: str) -> None:
+    """units x rate reaches 10^13 ten-thousandths a message; every sum stays exact."""
+    card = {
+        "creditSourceId": "cs-sms",
+        "validFrom": "2026-01-01",
+        "rates": [
+            {
+                "channel": "SMS",
+                "countryCode": "*",
+                "category": None,
+                "creditsPerUnit": "999999.9999",
+            }
+        ],
+    }
+    await load_hierarchy(campaigns=[sms_campaign()], rateCards=[card])
+    await record(
+        *(
+            {
+                **message(
+                    f"m-{i}", campaign_id="cmp-sms", guest_id=f"g-{i}", credits="999999.9999"
+                ),
+                "units": 1000,
+            }
+            for i in range(7)
+        )
+    )
+    explanation = await explain(Principal(ORG))
+    assert explanation["credits"] == "6999999.9993"
+    assert explanation["expectedCredits"] == "6999999999.3000"  # 7 x 1000 x 999999.9999
+    assert (explanation["ratedMessages"], explanation["rateMismatches"]) == (7, 7)
+    # 2 segments saved at the card's rate, for each of the 7 processed messages.
+    assert explanation["potentialSavings"] == "13999999.9986"
+    assert explanation["byUnits"] == [
+        {"unitsPerMessage": 1000, "messages": 7, "units": 7000, "credits": "6999999.9993"}
+    ]

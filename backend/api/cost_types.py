@@ -118,7 +118,8 @@ class CostExplanation:
         "before (any, any)."
     )
     rate_mismatches: int = strawberry.field(
-        description="Rated messages whose credits differ from the rate card's units x rate."
+        description="Rated messages whose credits differ from the rate card's units x rate (a "
+        "message refunded to 0 or never attempted differs too, unless its rate is 0)."
     )
     potential_savings: Decimal = strawberry.field(
         description=(
