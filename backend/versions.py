@@ -34,15 +34,20 @@ def fresh_version() -> int:
 async def stamp(
     connection: BaseDBAsyncClient, table: str, column: str, ids: Collection[str]
 ) -> None:
-    """Give these rows one new random version, in the caller's transaction. Rows are updated in
-    id order, so concurrent writers lock them in the same order."""
+    """Give these rows one new random version, in the caller's transaction. On PostgreSQL the
+    rows are locked in id order first (an UPDATE alone locks them in the order it finds them),
+    so concurrent writers cannot deadlock on them."""
     if (table, column) not in VERSION_COLUMNS:
         raise ValueError(f"{table}.{column} is not a version column")
     if not ids:
         return
-    version_mark, *marks = placeholders(str(connection.capabilities.dialect), len(ids) + 1)
+    dialect = str(connection.capabilities.dialect)
+    version_mark, *marks = placeholders(dialect, len(ids) + 1)
+    rows = f"id IN ({', '.join(marks)})"
+    if dialect == "postgres":
+        rows = f"id IN (SELECT id FROM {table} WHERE {rows} ORDER BY id FOR NO KEY UPDATE)"
     await connection.execute_query(
-        f"UPDATE {table} SET {column} = {version_mark} WHERE id IN ({', '.join(marks)})",
+        f"UPDATE {table} SET {column} = {version_mark} WHERE {rows}",
         [fresh_version(), *sorted(ids)],
     )
 

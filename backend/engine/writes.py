@@ -174,13 +174,26 @@ async def record_batch(
         await _recompute_cells(connection, dialect, cells)
 
 
+# The rows are locked in id order: an UPDATE locks them in the order it finds them, which
+# differs between concurrent statements once updates have moved the rows, and two batches
+# sharing campaigns then deadlock.
+_PG_RAISE_SEQ = (
+    "UPDATE campaign SET ledger_seq = ledger_seq + 1 WHERE id IN (SELECT id FROM campaign "
+    "WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE)"
+)
+
+
 async def _raise_seq(
     connection: BaseDBAsyncClient, dialect: str, campaign_ids: Collection[str]
 ) -> None:
-    marks = ", ".join(placeholders(dialect, len(campaign_ids)))
+    ids = sorted(campaign_ids)
+    if dialect == "postgres":
+        await connection.execute_query(_PG_RAISE_SEQ, [ids])
+        return
+    # SQLite: one writer at a time, nothing to order.
+    marks = ", ".join(placeholders(dialect, len(ids)))
     await connection.execute_query(
-        f"UPDATE campaign SET ledger_seq = ledger_seq + 1 WHERE id IN ({marks})",
-        sorted(campaign_ids),
+        f"UPDATE campaign SET ledger_seq = ledger_seq + 1 WHERE id IN ({marks})", ids
     )
 
 
