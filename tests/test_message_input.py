@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from backend.api.message_input import parse_message_input
+from backend.api.message_input import _parse_field_by_field, parse_message_input
 from backend.enums import MessageOutcome
 from backend.ledger import IngestResult
 from backend.models import Message
@@ -41,6 +41,24 @@ def test_a_message_is_read_as_the_ledger_reads_it() -> None:
     assert sent_at.utcoffset() == timedelta(hours=5, minutes=30)
     assert record["credits"] == "1"  # as sent: the ledger applies its own rules to the text
     assert "reportedAt" not in record  # null: defaults to sentAt in the ledger
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"reportedAt": "2026-03-01T10:05:00Z"},
+        {"reportedAt": None, "units": None},
+        {"units": 3, "countryCode": "IN", "encoding": "UCS_2"},
+        {"category": "MARKETING"},
+        {"centerId": 7},
+        {"outcome": "SKIPPED", "credits": 2},
+        {"sentAt": "20260301T100000+0530"},  # a form only the fallback parser reads
+    ],
+)
+def test_the_usual_and_the_field_by_field_reading_agree(changes: dict[str, Any]) -> None:
+    raw = {**message("m-1"), **changes}
+    assert parse_message_input(dict(raw)) == _parse_field_by_field(dict(raw))
 
 
 REFUSED: list[tuple[str, Any, str]] = [
