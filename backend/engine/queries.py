@@ -9,7 +9,7 @@ is before a; in several centers, the distinct guest keys of their visits in the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -264,16 +264,16 @@ def _with_day_sums(
 
 def credits_by_day(
     usage: CampaignUsage, start: int, end: int
-) -> tuple[int, Iterable[tuple[int, int]], int]:
-    """At organization scope: credits before day `start`, (day, credits) for each day of
-    [start, end] with messages, and credits after `end`."""
+) -> tuple[int, NDArray[np.int64], NDArray[Any], int]:
+    """At organization scope: credits before day `start`, the days of [start, end] with
+    messages and their credits (64-bit, or Python integers beyond), and credits after `end`."""
     days = usage.days
     before = usage.day_credits_before
     lo = int(days.searchsorted(start, "left"))
     hi = int(days.searchsorted(end, "right"))
-    within = np.diff(before[lo : hi + 1])
     return (
         int(before[lo]),
-        ((int(day), int(c)) for day, c in zip(days[lo:hi], within, strict=True)),
+        days[lo:hi],
+        np.diff(before[lo : hi + 1]),
         int(before[-1]) - int(before[hi]),
     )
