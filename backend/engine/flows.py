@@ -40,9 +40,15 @@ def guests_by_day(
     """Per day number with visits in scope: the distinct guests of all the campaigns together."""
     if window.empty or not usages:
         return {}
-    parts = [_day_guest_pairs(usage, scope, window) for usage in usages.values()]
-    pairs = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    pairs = np.concatenate([_day_guest_pairs(usage, scope, window) for usage in usages.values()])
     if len(pairs) == 0:
         return {}
-    days, counts = np.unique(pairs >> 32, return_counts=True)
-    return {int(day): int(n) for day, n in zip(days, counts, strict=True)}
+    # Sorted and compared with the neighbour rather than np.unique, whose hash-based path is
+    # several times slower on a year of visits.
+    pairs.sort()
+    first = np.ones(len(pairs), dtype=np.bool_)
+    first[1:] = pairs[1:] != pairs[:-1]
+    days = pairs[first] >> 32
+    starts = np.flatnonzero(np.concatenate(([True], days[1:] != days[:-1])))
+    counts = np.diff(np.append(starts, len(days)))
+    return {int(days[at]): int(n) for at, n in zip(starts, counts, strict=True)}
