@@ -6,6 +6,7 @@ organization principals only (backend/api/account_resolvers.py).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -263,7 +264,9 @@ class CreditTransactionConnection:
 class _Memo:
     """What two fields of one account share within a request (the balance and the forecast)."""
 
-    balance: int | None = field(default=None)
+    # The balance's computation, started by whichever field asks first: the fields resolve
+    # concurrently, so a stored value alone would be computed twice.
+    balance: asyncio.Task[int] | None = field(default=None)
 
 
 @strawberry.type(description="A credit source as an account: balance, statements, forecast.")
@@ -287,8 +290,8 @@ class CreditAccount:
 
     async def _balance(self) -> int:
         if self.memo.balance is None:
-            self.memo.balance = await balance(self.account, self._today())
-        return self.memo.balance
+            self.memo.balance = asyncio.ensure_future(balance(self.account, self._today()))
+        return await self.memo.balance
 
     @strawberry.field(  # type: ignore[untyped-decorator]
         description="Transactions minus message credits, everything recorded; negative when "
