@@ -45,72 +45,82 @@ NO_OVERLAP = Overlap(0, 0, 0)
 
 
 class _Filter:
-    """The scope and window as a WHERE clause and its values, in the current dialect."""
+    """The scope and window as WHERE clauses and their values, in the current dialect."""
 
     def __init__(
         self, campaign_ids: Collection[str], center_ids: Collection[str], window: DateWindow
     ) -> None:
         self.dialect = dialect()
         self.values: list[Any] = []
-        # By center even for a whole organization: the (center, date) index then finds the
-        # window's rows.
-        centers = sorted(center_ids)
-        clauses = [f"center_id IN ({', '.join(self._marks(len(centers)))})"]
-        self.values += centers
-        campaigns = sorted(campaign_ids)
-        clauses.append(f"campaign_id IN ({', '.join(self._marks(len(campaigns)))})")
-        self.values += campaigns
-        start, end = self._marks(2)
-        clauses.append(f"business_date BETWEEN {start} AND {end}")
-        self.values += [window.start, window.end]
-        self.sql = " AND ".join(clauses)
+        self.centers = sorted(center_ids)
+        self.campaigns = sorted(campaign_ids)
+        self.window = window
         self.by_code_point = ' COLLATE "C"' if self.dialect == "postgres" else ""
 
     def _marks(self, count: int) -> list[str]:
         return placeholders(self.dialect, count, start=len(self.values) + 1)
 
-    def mark(self) -> str:
-        return self._marks(1)[0]
+    def mark(self, value: Any) -> str:
+        (found,) = self._marks(1)
+        self.values.append(value)
+        return found
+
+    def clause(self, table: str = "") -> str:
+        """The filter on `table`'s columns; its values are added each time it is used."""
+        # By center even for a whole organization: the (center, date) index then finds the
+        # window's rows.
+        clauses = [f"{table}center_id IN ({', '.join(self._marks(len(self.centers)))})"]
+        self.values += self.centers
+        clauses.append(f"{table}campaign_id IN ({', '.join(self._marks(len(self.campaigns)))})")
+        self.values += self.campaigns
+        start, end = self._marks(2)
+        clauses.append(f"{table}business_date BETWEEN {start} AND {end}")
+        self.values += [self.window.start, self.window.end]
+        return " AND ".join(clauses)
 
 
-_GUEST_DAY = "PARTITION BY guest_key, business_date"
+def _overlapping(where: _Filter) -> str:
+    """The messages of guest-days with more than one campaign. The guest-days are found first,
+    from the narrow columns the (center, date) index carries; only their messages are then
+    read whole and ranked, rather than every message of the window."""
+    return (
+        "SELECT guest_key, business_date FROM message "
+        f"WHERE {where.clause()} GROUP BY guest_key, business_date "
+        "HAVING MIN(campaign_id) <> MAX(campaign_id)"
+    )
 
 
 def _overlap_sql(where: _Filter) -> str:
     code_point = where.by_code_point
-    extra = "overlapping = 1 AND position > 1"
+    extra = "position > 1"
     return (
-        "WITH scoped AS (SELECT guest_key, credits_e4, "
-        f"ROW_NUMBER() OVER ({_GUEST_DAY} ORDER BY sent_at, external_id{code_point}, "
-        f"center_id{code_point}) AS position, "
-        f"CASE WHEN MIN(campaign_id) OVER ({_GUEST_DAY}) <> MAX(campaign_id) OVER ({_GUEST_DAY}) "
-        "THEN 1 ELSE 0 END AS overlapping "
-        f"FROM message WHERE {where.sql}) "
-        "SELECT COUNT(DISTINCT CASE WHEN overlapping = 1 THEN guest_key END) AS guests, "
+        "WITH ranked AS (SELECT guest_key, credits_e4, "
+        "ROW_NUMBER() OVER (PARTITION BY guest_key, business_date ORDER BY sent_at, "
+        f"external_id{code_point}, center_id{code_point}) AS position "
+        f"FROM message WHERE {where.clause()} "
+        f"AND (guest_key, business_date) IN ({_overlapping(where)})) "
+        "SELECT COUNT(DISTINCT guest_key) AS guests, "
         f"COALESCE(SUM(CASE WHEN {extra} THEN 1 ELSE 0 END), 0) AS extra_messages, "
         f"COALESCE(SUM(CASE WHEN {extra} THEN credits_e4 / {CREDITS_SPLIT} ELSE 0 END), 0) "
         "AS credits_high, "
         f"COALESCE(SUM(CASE WHEN {extra} THEN credits_e4 % {CREDITS_SPLIT} ELSE 0 END), 0) "
-        "AS credits_low FROM scoped"
+        "AS credits_low FROM ranked"
     )
 
 
-def _pairs_sql(where: _Filter, limit_mark: str) -> str:
+def _pairs_sql(where: _Filter, first: int) -> str:
     code_point = where.by_code_point
     return (
-        "WITH scoped AS (SELECT guest_key, business_date, campaign_id, "
-        f"MIN(campaign_id) OVER ({_GUEST_DAY}) AS lowest, "
-        f"MAX(campaign_id) OVER ({_GUEST_DAY}) AS highest "
-        f"FROM message WHERE {where.sql}), "
-        "reached AS (SELECT DISTINCT guest_key, business_date, campaign_id FROM scoped "
-        "WHERE lowest <> highest) "
+        "WITH reached AS MATERIALIZED (SELECT DISTINCT guest_key, business_date, campaign_id "
+        f"FROM message WHERE {where.clause()} "
+        f"AND (guest_key, business_date) IN ({_overlapping(where)})) "
         "SELECT a.campaign_id AS campaign_a, b.campaign_id AS campaign_b, "
         "COUNT(DISTINCT a.guest_key) AS guests FROM reached a JOIN reached b "
         "ON a.guest_key = b.guest_key AND a.business_date = b.business_date "
         f"AND a.campaign_id{code_point} < b.campaign_id{code_point} "
         "GROUP BY a.campaign_id, b.campaign_id "
         f"ORDER BY guests DESC, a.campaign_id{code_point}, b.campaign_id{code_point} "
-        f"LIMIT {limit_mark}"
+        f"LIMIT {where.mark(first)}"
     )
 
 
@@ -127,7 +137,8 @@ async def message_overlap(
     if not campaign_ids or not center_ids:
         return NO_OVERLAP
     where = _Filter(campaign_ids, center_ids, window)
-    rows = await _rows(_overlap_sql(where), where.values)
+    sql = _overlap_sql(where)
+    rows = await _rows(sql, where.values)
     if not rows:
         return NO_OVERLAP
     row = rows[0]
@@ -147,8 +158,8 @@ async def top_campaign_pairs(
     if not campaign_ids or not center_ids or first <= 0:
         return []
     where = _Filter(campaign_ids, center_ids, window)
-    sql = _pairs_sql(where, where.mark())
-    rows = await _rows(sql, [*where.values, first])
+    sql = _pairs_sql(where, first)
+    rows = await _rows(sql, where.values)
     return [
         CampaignPairOverlap(str(row["campaign_a"]), str(row["campaign_b"]), int(row["guests"]))
         for row in rows
