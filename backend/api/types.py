@@ -275,7 +275,9 @@ class CampaignConnection:
 
     @strawberry.field(  # type: ignore[untyped-decorator]
         description="The totals over the window of the same length just before this one (for "
-        "March 8-14, March 1-7), same campaigns and scope; null without a window."
+        "March 8-14, March 1-7), in the same scope, of the campaigns matching every filter but "
+        "`withActivity` (which looks at this window): what `totals` answers when asked for "
+        "that window. Null without a window."
     )
     async def previous_period(self) -> UsageTotals | None:
         from backend.api import flow_types
