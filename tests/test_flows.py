@@ -258,7 +258,7 @@ async def test_flow_equals_a_direct_computation(
                 credits=credits,
             )
         )
-    principal, zone_id, center_id, centers = scope
+    principal, zone_id, center_id, scope_centers = scope
     variables: dict[str, Any] = {"zoneId": zone_id, "centerId": center_id, "filter": filtered[0]}
     if window is not None:
         variables["dateRange"] = {"start": str(window[0]), "end": str(window[1])}
@@ -270,5 +270,5 @@ async def test_flow_equals_a_direct_computation(
     await record(*batch[half:])
 
     got = answered(await execute(QUERY_FLOW, variables, principal=principal))
-    expected = expected_flow(await raw_rows(), filtered[1], centers, window)
+    expected = expected_flow(await raw_rows(), filtered[1], scope_centers, window)
     assert got == expected

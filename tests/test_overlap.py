@@ -157,7 +157,7 @@ async def test_overlap_equals_a_direct_computation(
             )
         )
     await record(*batch)
-    principal, zone_id, center_id, centers = scope
+    principal, zone_id, center_id, scope_centers = scope
     variables = {
         "dateRange": {"start": str(window[0]), "end": str(window[1])},
         "zoneId": zone_id,
@@ -165,7 +165,7 @@ async def test_overlap_equals_a_direct_computation(
         "first": first,
     }
     got = answered(await execute(QUERY_OVERLAP, variables, principal=principal))
-    assert got == await expected_overlap(ORG, centers, window, first)
+    assert got == await expected_overlap(ORG, scope_centers, window, first)
 
 
 async def test_the_first_message_of_a_day_is_the_earliest_then_by_external_id(db: str) -> None:
