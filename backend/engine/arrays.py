@@ -67,6 +67,16 @@ class Visits:
             previous_center=previous_center.astype(np.uint16),
         )
 
+    def slice(self, start: int, end: int) -> Visits:
+        """Rows [start, end), as views of these arrays."""
+        return Visits(
+            self.days[start:end],
+            self.centers[start:end],
+            self.guests[start:end],
+            self.previous[start:end],
+            self.previous_center[start:end],
+        )
+
     def take(self, order: NDArray[Any]) -> Visits:
         return Visits(
             self.days[order],
@@ -240,24 +250,23 @@ def merge(
 def _merge_visits(old: Visits, changed: Visits) -> Visits:
     if len(changed.days) == 0:
         return old
+    # Visits are by day and batches mostly touch the newest days: everything before the first
+    # touched day stays as it is, and only the rest is merged and sorted again.
+    split = int(old.days.searchsorted(changed.days.min(), "left"))
+    head, tail = old.slice(0, split), old.slice(split, len(old.days))
     # Every visit of a day a change touches is taken out and put back merged with the
     # changes (a changed row replaces the stored one with its key).
     touched = np.zeros(MAX_DAY + 1, dtype=np.bool_)
     touched[changed.days] = True
-    in_touched = touched[old.days]
-    affected = old.take(np.flatnonzero(in_touched))
-    kept = old.take(np.flatnonzero(~in_touched))
-    both = Visits.join([affected, changed])
+    in_touched = touched[tail.days]
+    both = Visits.join([tail.take(np.flatnonzero(in_touched)), changed])
     keys = both.keys()
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     last = np.ones(len(order), dtype=np.bool_)
     last[:-1] = sorted_keys[:-1] != sorted_keys[1:]
-    block = both.take(order[last])  # by day, then center and guest
-    if len(kept.days) == 0 or int(block.days[0]) >= int(kept.days[-1]):
-        return Visits.join([kept, block])  # the usual case: the newest days
-    joined = Visits.join([kept, block])
-    return joined.take(np.argsort(joined.days, kind="stable"))
+    merged = Visits.join([tail.take(np.flatnonzero(~in_touched)), both.take(order[last])])
+    return Visits.join([head, merged.take(np.argsort(merged.days, kind="stable"))])
 
 
 def _merge_cells(old: Cells, changed: Cells) -> Cells:
