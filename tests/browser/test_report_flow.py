@@ -11,7 +11,15 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ORG_EMAIL, ORG_PASSWORD, Server, screenshot
+from tests.browser.conftest import (
+    ORG_EMAIL,
+    ORG_PASSWORD,
+    ZONE_EMAIL,
+    ZONE_ID,
+    ZONE_PASSWORD,
+    Server,
+    screenshot,
+)
 from tests.browser.helpers import (
     ACTIVE,
     csv_parts,
@@ -25,8 +33,8 @@ from tests.browser.helpers import (
 
 USAGE = "targetedGuests processed creditsConsumed"
 QUERY_FLOW = f"""
-query Flow($dateRange: DateRange, $filter: CampaignFilter) {{
-  campaigns(dateRange: $dateRange, filter: $filter, first: 0) {{
+query Flow($dateRange: DateRange, $filter: CampaignFilter, $zoneId: ID) {{
+  campaigns(dateRange: $dateRange, filter: $filter, zoneId: $zoneId, first: 0) {{
     totals {{ {USAGE} }}
     previousPeriod {{ {USAGE} }}
     byChannel {{ channel {USAGE} }}
@@ -160,3 +168,27 @@ def test_on_a_phone_the_flow_folds_and_opens_from_the_keyboard(
     expect(page.locator("[data-testid=flow-channel]")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "report-flow-phone")
+
+
+def test_a_zone_user_sees_where_its_zones_credits_go(page: Page, server: Server) -> None:
+    window = last_days(org_today(server), 30)
+    path = f"/?range=custom&from={window['start']}&to={window['end']}"
+    sign_in(page, server.base_url, ZONE_EMAIL, ZONE_PASSWORD, path=path)
+    expect(page.locator("cr-report-flow")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("[data-testid=flow-channel]")).to_be_visible()
+    variables = {"dateRange": window, "filter": ACTIVE, "zoneId": ZONE_ID}
+    api = server.graphql(QUERY_FLOW, variables)["campaigns"]
+    shown = [row[:4] for row in split_rows(page, "channel")]
+    assert shown == [
+        [
+            LABELS[r["channel"]],
+            f"{r['targetedGuests']:,}",
+            f"{r['processed']:,}",
+            grouped(r["creditsConsumed"]),
+        ]
+        for r in api["byChannel"]
+    ]
+    expect(page.locator("[data-change=creditsConsumed]")).to_have_text(
+        f"{change(api['totals']['creditsConsumed'], api['previousPeriod']['creditsConsumed'])}"
+        " vs previous 30 days"
+    )
