@@ -9,7 +9,7 @@ two-part sums.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +19,7 @@ from tortoise import connections
 
 from backend.days import day_number
 from backend.db import dialect
+from backend.engine.arrays import CampaignUsage
 from backend.engine.queries import credits_by_day
 from backend.engine.store import usage_store
 from backend.sql import placeholders
@@ -48,13 +49,32 @@ class Consumption:
 async def consumption(campaign_ids: Collection[str], first: date, last: date) -> Consumption:
     """The credits of these campaigns' messages before, on each day of, and after [first,
     last], at organization scope (every center)."""
-    days = [0] * ((last - first).days + 1)
-    found = Consumption(first, 0, days, 0, {})
-    if not campaign_ids:
-        return found
-    usages = await usage_store().usages(campaign_ids)
+    return (await consumptions({"": campaign_ids}, first, last))[""]
+
+
+async def consumptions(
+    groups: Mapping[str, Collection[str]], first: date, last: date
+) -> dict[str, Consumption]:
+    """`consumption` of several sets of campaigns (the accounts of an organization) from one
+    read of the engine's arrays."""
+    union = set().union(*(set(ids) for ids in groups.values()))
+    usages = await usage_store().usages(union) if union else {}
     if usages is None:
-        return await _from_sql(campaign_ids, first, last)
+        return {
+            key: await _from_sql(ids, first, last) if ids else _from_arrays({}, first, last)
+            for key, ids in groups.items()
+        }
+    return {
+        key: _from_arrays({c: usages[c] for c in ids if c in usages}, first, last)
+        for key, ids in groups.items()
+    }
+
+
+def _from_arrays(usages: Mapping[str, CampaignUsage], first: date, last: date) -> Consumption:
+    days = [0] * ((last - first).days + 1)
+    by_campaign: dict[str, int] = {}
+    if not usages:
+        return Consumption(first, 0, days, 0, by_campaign)
     start, end = day_number(first), day_number(last)
     before = after = 0
     # Summed as arrays (a Python loop over every campaign's days was most of a statement's
@@ -68,9 +88,8 @@ async def consumption(campaign_ids: Collection[str], first: date, last: date) ->
         per_day[day_numbers - start] += credits
         total = int(credits.sum()) if len(credits) else 0
         if total:
-            found.by_campaign[campaign_id] = total
-    days = [int(value) for value in per_day]
-    return Consumption(first, before, days, after, found.by_campaign)
+            by_campaign[campaign_id] = total
+    return Consumption(first, before, [int(value) for value in per_day], after, by_campaign)
 
 
 async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:

@@ -40,7 +40,7 @@ async def _hierarchy(info: Info) -> OrgHierarchy:
 
 
 async def resolve_credit_accounts(info: Info) -> list[CreditAccount]:
-    return [CreditAccount.of(a) for a in await accounts_of(await _hierarchy(info))]
+    return CreditAccount.all_of(await accounts_of(await _hierarchy(info)))
 
 
 async def resolve_credit_account(

@@ -7,7 +7,6 @@ organization principals only (backend/api/account_resolvers.py).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -16,9 +15,9 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from backend.accounts.alert_settings import alerts_of, deliveries_of
-from backend.accounts.forecast import forecast
+from backend.accounts.forecast import Forecast, forecasts
 from backend.accounts.history import transaction_page
-from backend.accounts.statements import Account, Statement, balance, statement
+from backend.accounts.statements import Account, Statement, balances, statement
 from backend.api.enums import ChannelEnum
 from backend.api.inputs import DateRange, window_of
 from backend.api.types import Campaign, CreditSource, Info, PageInfo
@@ -260,38 +259,62 @@ class CreditTransactionConnection:
     page_info: PageInfo
 
 
-@dataclass
-class _Memo:
-    """What two fields of one account share within a request (the balance and the forecast)."""
+class _Together:
+    """What the accounts of one answer share within a request: their balances and forecasts,
+    each computed once for all of them with a few reads (every account's fields resolve side
+    by side, so each computation is started by whichever field asks first)."""
 
-    # The balance's computation, started by whichever field asks first: the fields resolve
-    # concurrently, so a stored value alone would be computed twice.
-    balance: asyncio.Task[int] | None = field(default=None)
+    def __init__(self, accounts: list[Account]) -> None:
+        self.accounts = accounts
+        self._balances: asyncio.Task[dict[str, int]] | None = None
+        self._forecasts: asyncio.Task[dict[str, Forecast]] | None = None
+
+    def today(self) -> date:
+        """The organization's business date now (its accounts share its time zone)."""
+        return datetime.now(ZoneInfo(self.accounts[0].timezone)).date()
+
+    async def balance(self, credit_source_id: str) -> int:
+        if self._balances is None:
+            self._balances = asyncio.ensure_future(balances(self.accounts, self.today()))
+        return (await self._balances)[credit_source_id]
+
+    async def forecast(self, credit_source_id: str) -> Forecast:
+        if self._forecasts is None:
+            self._forecasts = asyncio.ensure_future(self._all_forecasts())
+        return (await self._forecasts)[credit_source_id]
+
+    async def _all_forecasts(self) -> dict[str, Forecast]:
+        found = {a.credit_source_id: await self.balance(a.credit_source_id) for a in self.accounts}
+        return await forecasts(self.accounts, found, self.today())
 
 
 @strawberry.type(description="A credit source as an account: balance, statements, forecast.")
 class CreditAccount:
     credit_source: CreditSource
     account: strawberry.Private[Account]
-    memo: strawberry.Private[_Memo]
+    together: strawberry.Private[_Together]
 
     @classmethod
     def of(cls, account: Account) -> CreditAccount:
-        return cls(
-            credit_source=CreditSource(
-                id=strawberry.ID(account.credit_source_id), name=account.name
-            ),
-            account=account,
-            memo=_Memo(),
-        )
+        return cls.all_of([account])[0]
 
-    def _today(self) -> date:
-        return datetime.now(ZoneInfo(self.account.timezone)).date()
+    @classmethod
+    def all_of(cls, accounts: list[Account]) -> list[CreditAccount]:
+        """The accounts of one answer, sharing their balances' and forecasts' reads."""
+        together = _Together(accounts)
+        return [
+            cls(
+                credit_source=CreditSource(
+                    id=strawberry.ID(account.credit_source_id), name=account.name
+                ),
+                account=account,
+                together=together,
+            )
+            for account in accounts
+        ]
 
     async def _balance(self) -> int:
-        if self.memo.balance is None:
-            self.memo.balance = asyncio.ensure_future(balance(self.account, self._today()))
-        return await self.memo.balance
+        return await self.together.balance(self.account.credit_source_id)
 
     @strawberry.field(  # type: ignore[untyped-decorator]
         description="Transactions minus message credits, everything recorded; negative when "
@@ -352,7 +375,7 @@ class CreditAccount:
 
     @strawberry.field(description="The runway at the recent burn.")  # type: ignore[untyped-decorator]
     async def forecast(self) -> CreditForecast:
-        found = await forecast(self.account, await self._balance(), self._today())
+        found = await self.together.forecast(self.account.credit_source_id)
         return CreditForecast(
             daily_burn=e4_to_credits(found.daily_burn),
             days_left=found.days_left,
