@@ -85,7 +85,7 @@ def test_the_campaign_name_opens_its_centers(page: Page, server: Server) -> None
     campaign = server.graphql(QUERY_CENTERS, {"id": CAMPAIGN_ID, "dateRange": window})["campaign"]
     assert shown_rows(page, "centers") == expected_center_rows(campaign)
     assert footer(page) == campaign_totals(campaign)
-    expect(page.locator("cr-chart canvas")).to_be_visible()
+    expect(page.locator("cr-drilldown cr-chart canvas")).to_be_visible()
     expect(page.locator("cr-drilldown .note")).to_contain_text("add up to more guests")
     screenshot(page, "drilldown-centers")
 
