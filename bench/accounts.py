@@ -76,7 +76,11 @@ def _log(text: str) -> None:
 
 
 def _transactions(
-    preset: Preset, source_ids: list[str], tag: str, per_account: int
+    preset: Preset,
+    source_ids: list[str],
+    tag: str,
+    per_account: int,
+    reported_at: datetime | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Per account: a monthly grant, purchases, adjustments and the odd expiry, spread over
     the preset's days (positive balances dominate, as on a real account)."""
@@ -100,6 +104,7 @@ def _transactions(
                 "credits": credits,
                 "occurredAt": at.isoformat(),
                 "note": "bench",
+                **({"reportedAt": reported_at.isoformat()} if reported_at else {}),
             }
 
 
@@ -199,7 +204,9 @@ async def main(arguments: argparse.Namespace) -> None:
             alone = list(dataset.fresh_messages(arguments.messages, f"acc-a-{tag}"))
             beside = list(dataset.fresh_messages(arguments.messages, f"acc-b-{tag}"))
             alone_rate = len(alone) / await _ingest(client, server.url, tokens["write"], alone)
-            more = list(_transactions(preset, sources, f"beside-{tag}", per_account))
+            # Restatements of the recorded transactions (a newer reportedAt): as much writing,
+            # and the accounts keep their size from run to run.
+            more = list(_transactions(preset, sources, "bench", per_account, datetime.now(UTC)))
             ingest_task = asyncio.create_task(_ingest(client, server.url, tokens["write"], beside))
             transactions_task = asyncio.create_task(
                 _record_transactions(client, server.url, tokens["write"], more)
