@@ -107,11 +107,12 @@ async def read_snapshots(
     if not ids:
         return {}
     if raw is not None:
-        rows = await raw.fetch(
+        sql = (
             "SELECT campaign_id, version, seq, data FROM usage_snapshot "
-            "WHERE campaign_id = ANY($1::text[])",
-            ids,
+            "WHERE campaign_id = ANY($1::text[])"
         )
+        connection.log.debug("%s: %s", sql, [ids])  # counted like Tortoise's own statements
+        rows = await raw.fetch(sql, ids)
     else:
         marks = ", ".join("?" * len(ids))
         rows = await connection.execute_query_dict(

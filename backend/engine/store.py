@@ -124,10 +124,10 @@ async def _read(since: Mapping[str, int]) -> dict[str, _Rows]:
         ids = sorted(since)
         found: dict[str, _Rows] = {}
         if raw is not None:
-            states = await raw.fetch(
-                "SELECT id, ledger_version, ledger_seq FROM campaign WHERE id = ANY($1::text[])",
-                ids,
-            )
+            sql = "SELECT id, ledger_version, ledger_seq FROM campaign WHERE id = ANY($1::text[])"
+            # Logged like Tortoise's own statements, so statement counts include it.
+            connection.log.debug("%s: %s", sql, [ids])
+            states = await raw.fetch(sql, ids)
         else:
             marks = ", ".join("?" * len(ids))
             states = await connection.execute_query_dict(
