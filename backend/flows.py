@@ -24,7 +24,7 @@ from backend.engine.queries import Window
 from backend.engine.store import usage_store
 from backend.hierarchy import Scope
 from backend.reports import DateUsage, DateWindow, usage_totals
-from backend.sql import placeholders
+from backend.sql import as_date, placeholders
 from backend.usage import CREDITS_SUM_SQL, NO_USAGE, Usage, credits_of_row
 
 
@@ -129,15 +129,11 @@ async def _days_from_sql(
     )
     rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, values)
     return {
-        _as_date(row["business_date"]): Usage(
+        as_date(row["business_date"]): Usage(
             int(row["targeted"]), int(row["processed"]), credits_of_row(row)
         )
         for row in rows
     }
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def previous_window(window: DateWindow) -> DateWindow | None:

@@ -16,11 +16,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise import connections
-
 from backend.db import dialect
 from backend.reports import DateWindow
-from backend.sql import placeholders
+from backend.sql import fetch_rows, placeholders
 from backend.usage import CREDITS_SPLIT
 
 
@@ -124,11 +122,6 @@ def _pairs_sql(where: _Filter, first: int) -> str:
     )
 
 
-async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, values)
-    return rows
-
-
 async def message_overlap(
     campaign_ids: Collection[str], center_ids: Collection[str], window: DateWindow
 ) -> Overlap:
@@ -138,7 +131,7 @@ async def message_overlap(
         return NO_OVERLAP
     where = _Filter(campaign_ids, center_ids, window)
     sql = _overlap_sql(where)
-    rows = await _rows(sql, where.values)
+    rows = await fetch_rows(sql, where.values)
     if not rows:
         return NO_OVERLAP
     row = rows[0]
@@ -159,7 +152,7 @@ async def top_campaign_pairs(
         return []
     where = _Filter(campaign_ids, center_ids, window)
     sql = _pairs_sql(where, first)
-    rows = await _rows(sql, where.values)
+    rows = await fetch_rows(sql, where.values)
     return [
         CampaignPairOverlap(str(row["campaign_a"]), str(row["campaign_b"]), int(row["guests"]))
         for row in rows

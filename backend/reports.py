@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tortoise import connections
-
 from backend.days import date_of, day_number
 from backend.db import dialect
 from backend.engine import queries
@@ -22,7 +20,7 @@ from backend.engine.queries import Window
 from backend.engine.store import usage_store
 from backend.errors import ProductError
 from backend.hierarchy import Scope
-from backend.sql import placeholders
+from backend.sql import as_date, fetch_rows, placeholders
 from backend.usage import CREDITS_SUM_SQL, NO_USAGE, Usage, credits_of_row
 
 # Longest window a request may ask for: the date breakdown is zero-filled, one row per day.
@@ -118,20 +116,11 @@ async def _aggregate(where: _Where, keys: tuple[str, ...] = ()) -> list[dict[str
     selected = "".join(f"{key}, " for key in keys)
     group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
     sql = f"SELECT {selected}{_METRICS} FROM message WHERE {where.sql()}{group_by}"
-    return await _rows(sql, where.values)
-
-
-async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, values)
-    return rows
+    return await fetch_rows(sql, where.values)
 
 
 def _usage(row: dict[str, Any]) -> Usage:
     return Usage(int(row["targeted"]), int(row["processed"]), credits_of_row(row))
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 async def _usages(campaign_ids: Collection[str]) -> dict[str, CampaignUsage] | None:
@@ -180,7 +169,7 @@ async def usage_and_totals(
         return queries.report(usages, scope.center_ids, _window(window))
     where = _where(campaign_ids, scope, window)
     each = {row["campaign_id"]: _usage(row) for row in await _aggregate(where, ("campaign_id",))}
-    rows = await _rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
+    rows = await fetch_rows(f"SELECT {_METRICS} FROM message WHERE {where.sql()}", where.values)
     return each, _usage(rows[0]) if rows else NO_USAGE
 
 
@@ -236,7 +225,7 @@ async def usage_by_date(
     rows = await _aggregate(where, ("campaign_id", "business_date"))
     by_campaign: dict[str, dict[date, Usage]] = {campaign_id: {} for campaign_id in campaign_ids}
     for row in rows:
-        by_campaign[row["campaign_id"]][_as_date(row["business_date"])] = _usage(row)
+        by_campaign[row["campaign_id"]][as_date(row["business_date"])] = _usage(row)
     return {campaign_id: _zero_filled(days, window) for campaign_id, days in by_campaign.items()}
 
 
@@ -272,9 +261,9 @@ async def latest_message_at(center_ids: Collection[str]) -> datetime | None:
         return None
     ids = sorted(center_ids)
     if dialect() == "postgres":
-        rows = await _rows(_LATEST_PG, [ids])
+        rows = await fetch_rows(_LATEST_PG, [ids])
     else:
-        rows = await _rows(_LATEST_SQLITE, [json.dumps(ids)])
+        rows = await fetch_rows(_LATEST_SQLITE, [json.dumps(ids)])
     latest = rows[0]["latest"] if rows else None
     if latest is None:
         return None

@@ -12,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
-from tortoise import connections
 
 from backend.days import day_number
 from backend.db import dialect
 from backend.engine.arrays import CampaignUsage
 from backend.engine.queries import credits_by_day
 from backend.engine.store import usage_store
-from backend.sql import placeholders
+from backend.sql import as_date, fetch_rows, placeholders
 from backend.usage import CREDITS_SUM_SQL, credits_of_row
 
 
@@ -92,21 +90,12 @@ def _from_arrays(usages: Mapping[str, CampaignUsage], first: date, last: date) -
     return Consumption(first, before, [int(value) for value in per_day], after, by_campaign)
 
 
-async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, values)
-    return rows
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 async def _from_sql(campaign_ids: Collection[str], first: date, last: date) -> Consumption:
     ids = sorted(campaign_ids)
     marks = placeholders(dialect(), len(ids) + 2)
     within = ", ".join(marks[:-2])
     start, end = marks[-2:]
-    daily = await _rows(
+    daily = await fetch_rows(
         f"SELECT campaign_id, business_date, {CREDITS_SUM_SQL} FROM message "
         f"WHERE campaign_id IN ({within}) AND business_date BETWEEN {start} AND {end} "
         "GROUP BY campaign_id, business_date",
@@ -116,7 +105,7 @@ async def _from_sql(campaign_ids: Collection[str], first: date, last: date) -> C
     sides = [
         credits_of_row(
             (
-                await _rows(
+                await fetch_rows(
                     f"SELECT {CREDITS_SUM_SQL} FROM message WHERE campaign_id IN "
                     f"({', '.join(one[:-1])}) AND business_date {comparison} {one[-1]}",
                     [*ids, day],
@@ -129,7 +118,7 @@ async def _from_sql(campaign_ids: Collection[str], first: date, last: date) -> C
     by_campaign: dict[str, int] = {}
     for row in daily:
         credits = credits_of_row(row)
-        days[(_as_date(row["business_date"]) - first).days] += credits
+        days[(as_date(row["business_date"]) - first).days] += credits
         by_campaign[row["campaign_id"]] = by_campaign.get(row["campaign_id"], 0) + credits
     return Consumption(
         first,

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from tortoise import connections
-
 from backend.accounts.consumption import Consumption, consumption, consumptions
 from backend.campaigns import CampaignRow, visible_campaigns
 from backend.db import dialect
@@ -24,7 +22,7 @@ from backend.enums import Channel, CreditTransactionKind
 from backend.hierarchy import OrgHierarchy, Scope
 from backend.models import CreditSource, Organization
 from backend.reports import DateWindow
-from backend.sql import placeholders
+from backend.sql import as_date, fetch_rows, placeholders
 from backend.usage import CREDITS_SUM_SQL, credits_of_row
 
 
@@ -68,19 +66,10 @@ async def account_of(hierarchy: OrgHierarchy, credit_source_id: str) -> Account 
     return found[0] if found else None
 
 
-async def _rows(sql: str, values: list[Any]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(sql, values)
-    return rows
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 async def credited_total(credit_source_id: str) -> int:
     """Every transaction of the account, whatever its date."""
     (mark,) = placeholders(dialect(), 1)
-    rows = await _rows(
+    rows = await fetch_rows(
         f"SELECT {CREDITS_SUM_SQL} FROM credit_transaction WHERE credit_source_id = {mark}",
         [credit_source_id],
     )
@@ -99,7 +88,7 @@ async def balances(accounts: Sequence[Account], today: date) -> dict[str, int]:
     if not ids:
         return {}
     marks = ", ".join(placeholders(dialect(), len(ids)))
-    rows = await _rows(
+    rows = await fetch_rows(
         f"SELECT credit_source_id, {CREDITS_SUM_SQL} FROM credit_transaction "
         f"WHERE credit_source_id IN ({marks}) GROUP BY credit_source_id",
         ids,
@@ -176,12 +165,12 @@ async def _transactions(
     """The account's transactions before the window, per day of it and per kind within it."""
     source, start, end = placeholders(dialect(), 3)
     values: list[Any] = [credit_source_id, window.start, window.end]
-    before = await _rows(
+    before = await fetch_rows(
         f"SELECT {CREDITS_SUM_SQL} FROM credit_transaction "
         f"WHERE credit_source_id = {source} AND business_date < {start}",
         values[:2],
     )
-    within = await _rows(
+    within = await fetch_rows(
         f"SELECT business_date, kind, {CREDITS_SUM_SQL} FROM credit_transaction "
         f"WHERE credit_source_id = {source} AND business_date BETWEEN {start} AND {end} "
         "GROUP BY business_date, kind",
@@ -191,7 +180,7 @@ async def _transactions(
     by_kind = dict.fromkeys(CreditTransactionKind, 0)
     for row in within:
         credits = credits_of_row(row)
-        day = _as_date(row["business_date"])
+        day = as_date(row["business_date"])
         per_day[day] = per_day.get(day, 0) + credits
         by_kind[CreditTransactionKind(row["kind"])] += credits
     return credits_of_row(before[0]), per_day, by_kind

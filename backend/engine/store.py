@@ -91,15 +91,19 @@ class _Rows:
     snapshot: tuple[int, int, bytes] | None = None
 
 
-async def campaign_states(campaign_ids: Collection[str]) -> dict[str, State]:
+_STATES = "SELECT id, ledger_version, ledger_seq FROM campaign WHERE id IN ({marks})"
+
+
+async def campaign_states(
+    campaign_ids: Collection[str], connection: BaseDBAsyncClient | None = None
+) -> dict[str, State]:
+    """Each campaign's (ledger_version, ledger_seq), on `connection` (the default one when
+    None)."""
     if not campaign_ids:
         return {}
-    connection = connections.get("default")
+    connection = connection or connections.get("default")
     marks = ", ".join(placeholders(str(connection.capabilities.dialect), len(campaign_ids)))
-    rows = await connection.execute_query_dict(
-        f"SELECT id, ledger_version, ledger_seq FROM campaign WHERE id IN ({marks})",
-        sorted(campaign_ids),
-    )
+    rows = await connection.execute_query_dict(_STATES.format(marks=marks), sorted(campaign_ids))
     return {r["id"]: (int(r["ledger_version"]), int(r["ledger_seq"])) for r in rows}
 
 
@@ -124,19 +128,17 @@ async def _read(since: Mapping[str, int]) -> dict[str, _Rows]:
         ids = sorted(since)
         found: dict[str, _Rows] = {}
         if raw is not None:
-            sql = "SELECT id, ledger_version, ledger_seq FROM campaign WHERE id = ANY($1::text[])"
+            sql = _STATES.format(marks="SELECT unnest($1::text[])")
             # Logged like Tortoise's own statements, so statement counts include it.
             connection.log.debug("%s: %s", sql, [ids])
-            states = await raw.fetch(sql, ids)
+            states = {
+                r["id"]: (int(r["ledger_version"]), int(r["ledger_seq"]))
+                for r in await raw.fetch(sql, ids)
+            }
         else:
-            marks = ", ".join("?" * len(ids))
-            states = await connection.execute_query_dict(
-                f"SELECT id, ledger_version, ledger_seq FROM campaign WHERE id IN ({marks})", ids
-            )
-        for row in states:
-            found[row["id"]] = _Rows(
-                (int(row["ledger_version"]), int(row["ledger_seq"])), since[row["id"]], {}, {}
-            )
+            states = await campaign_states(ids, connection)
+        for campaign_id, state in states.items():
+            found[campaign_id] = _Rows(state, since[campaign_id], {}, {})
         if not found:
             return found
         whole = [c for c, rows in found.items() if rows.since == _WHOLE]
